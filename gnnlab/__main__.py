@@ -1,0 +1,5 @@
+import sys
+
+from gnnlab.cli import main
+
+sys.exit(main())

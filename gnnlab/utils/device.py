@@ -1,0 +1,33 @@
+"""Pick the device to run on."""
+from __future__ import annotations
+
+import torch
+
+from gnnlab.utils.validation import describe, fail
+
+
+def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
+    """Turn ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or a :class:`torch.device` into a usable device.
+
+    ``"auto"`` (or ``None``) picks CUDA when it is available and the CPU otherwise. Asking for a device
+    that this machine does not have is a :class:`ValueError` that says what is available.
+    """
+    if device is None or (isinstance(device, str) and device.strip().lower() == "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if not isinstance(device, (str, torch.device)):
+        fail("resolve_device", "'device' to be 'auto', 'cpu', 'cuda', 'cuda:<index>' or a torch.device",
+             describe(device), TypeError)
+    try:
+        resolved = torch.device(device.strip().lower() if isinstance(device, str) else device)
+    except RuntimeError:
+        fail("resolve_device", "'device' to be 'auto', 'cpu', 'cuda' or 'cuda:<index>'", describe(device))
+    if resolved.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            fail("resolve_device", "'device' to be available; this machine has no CUDA device, use 'cpu' or "
+                 "'auto' (or install a CUDA build of PyTorch)", describe(device))
+        if resolved.index is not None and resolved.index >= count:
+            fail("resolve_device", f"'device' to be one of cuda:0..cuda:{count - 1}", describe(device))
+    elif resolved.type != "cpu":
+        fail("resolve_device", "'device' to be 'auto', 'cpu' or a CUDA device", describe(device))
+    return resolved

@@ -1,0 +1,99 @@
+"""Input checks shared by every public entry point, so that error messages read alike.
+
+Every message has the form ``'<who>' expected <what> (got <what>)``: *who* is the class or function the
+user called, *what* names the argument and what would be accepted.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+from torch import Tensor
+
+
+def describe(value: Any) -> str:
+    """A short description of ``value`` for an error message."""
+    if isinstance(value, Tensor):
+        return f"tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def fail(who: str, expected: str, got: Any, error: type[Exception] = ValueError) -> None:
+    raise error(f"'{who}' expected {expected} (got {got})")
+
+
+def check_choice(who: str, name: str, value: Any, choices: Iterable[Any]) -> Any:
+    choices = list(choices)
+    if value not in choices:
+        fail(who, f"'{name}' to be one of {choices}", describe(value))
+    return value
+
+
+def check_positive_int(who: str, name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        fail(who, f"'{name}' to be an integer >= {minimum}", describe(value))
+    return value
+
+
+def check_number(
+    who: str,
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Check that ``value`` is a real number in the interval given by ``low``/``high``."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        left = "-inf" if low is None else f"{low}"
+        right = "inf" if high is None else f"{high}"
+        interval = f"{'(' if low_open or low is None else '['}{left}, {right}{')' if high_open or high is None else ']'}"
+        fail(who, f"'{name}' to be a number in {interval}", describe(value))
+    return float(value)
+
+
+def check_edge_index(who: str, edge_index: Any, num_nodes: int | None = None, name: str = "edge_index") -> Tensor:
+    """Check a COO ``edge_index``: an integer tensor of shape ``(2, E)`` with indices in ``[0, num_nodes)``."""
+    if not isinstance(edge_index, Tensor):
+        fail(who, f"'{name}' to be a torch.Tensor of shape (2, E)", type(edge_index).__name__, TypeError)
+    if edge_index.dtype not in (torch.int64, torch.int32):
+        fail(who, f"'{name}' of integer dtype torch.long", f"dtype {edge_index.dtype}", TypeError)
+    if edge_index.dim() != 2 or edge_index.size(0) != 2:
+        fail(who, f"'{name}' of shape (2, E)", tuple(edge_index.shape))
+    if edge_index.numel() > 0:
+        low = int(edge_index.min())
+        if low < 0:
+            fail(who, f"'{name}' to hold non-negative node indices", f"minimum {low}")
+        if num_nodes is not None:
+            high = int(edge_index.max())
+            if high >= num_nodes:
+                fail(who, f"'{name}' indices below num_nodes={num_nodes}", f"maximum {high}")
+    return edge_index
+
+
+def check_features(who: str, x: Any, num_nodes: int | None = None, in_channels: int | None = None,
+                   name: str = "x") -> Tensor:
+    """Check a node-feature matrix: a floating tensor of shape ``(N, F)`` with finite values."""
+    if not isinstance(x, Tensor):
+        fail(who, f"'{name}' to be a torch.Tensor of shape (N, F)", type(x).__name__, TypeError)
+    if not x.is_floating_point():
+        fail(who, f"'{name}' of floating dtype", f"dtype {x.dtype}", TypeError)
+    if x.dim() != 2:
+        fail(who, f"'{name}' of shape (N, F)", tuple(x.shape))
+    if in_channels is not None and in_channels > 0 and x.size(1) != in_channels:
+        fail(who, f"'{name}' with {in_channels} features per node (in_channels)", f"{x.size(1)}")
+    if num_nodes is not None and x.size(0) != num_nodes:
+        fail(who, f"'{name}' with one row per node ({num_nodes})", f"{x.size(0)} rows")
+    values = x.values() if x.layout != torch.strided else x
+    if not bool(torch.isfinite(values).all()):
+        fail(who, f"'{name}' to hold finite values", "NaN or inf")
+    return x

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import socket
+
+import pytest
+import torch
+
+from gnnlab.data import load_planetoid
+
+torch.set_num_threads(min(2, torch.get_num_threads()))
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail any attempt to open a socket, so a test proves that it works offline."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("gnnlab tried to use the network")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.fixture(scope="session")
+def cora():
+    return load_planetoid("cora")
+
+
+@pytest.fixture(scope="session")
+def citeseer():
+    return load_planetoid("citeseer")

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+
+from gnnlab.data import load_planetoid, planetoid
+from gnnlab.data.planetoid import default_root, raw_file_names
+
+STATS = {
+    # name: nodes, directed edge pairs, features, classes, public train/val/test
+    "cora": (2708, 10556, 1433, 7, (140, 500, 1000)),
+    "citeseer": (3327, 9104, 3703, 6, (120, 500, 1000)),
+}
+
+
+@pytest.mark.parametrize("name", ["cora", "citeseer", "Cora", "CITESEER"])
+def test_bundled_statistics_offline(name, no_network):
+    nodes, edges, features, classes, split = STATS[name.lower()]
+    data = load_planetoid(name)
+    assert data.num_nodes == nodes
+    assert data.edge_index.shape == (2, edges)
+    assert data.x.shape == (nodes, features)
+    assert int(data.y.max()) + 1 == classes
+    masks = (data.train_mask, data.val_mask, data.test_mask)
+    assert tuple(int(m.sum()) for m in masks) == split
+    assert not (data.train_mask & data.val_mask).any() and not (data.val_mask & data.test_mask).any()
+    # public split: 20 labelled nodes per class
+    assert torch.bincount(data.y[data.train_mask], minlength=classes).tolist() == [20] * classes
+
+
+def test_normalized_features_rows_sum_to_one(cora):
+    sums = cora.x.sum(1)
+    nonzero = sums > 0
+    assert torch.allclose(sums[nonzero], torch.ones(int(nonzero.sum())), atol=1e-5)
+    raw = load_planetoid("cora", normalize_features=False)
+    assert set(raw.x.unique().tolist()) <= {0.0, 1.0}
+
+
+def test_full_split_uses_every_other_node_for_training(cora):
+    data = load_planetoid("cora", split="full")
+    assert int(data.train_mask.sum()) == 2708 - 500 - 1000
+    assert torch.equal(data.test_mask, cora.test_mask)
+    assert not (data.train_mask & (data.val_mask | data.test_mask)).any()
+
+
+def test_random_split_is_seeded_60_20_20():
+    a = load_planetoid("cora", split="random", seed=3)
+    b = load_planetoid("cora", split="random", seed=3)
+    c = load_planetoid("cora", split="random", seed=4)
+    assert torch.equal(a.train_mask, b.train_mask)
+    assert not torch.equal(a.train_mask, c.train_mask)
+    assert abs(int(a.train_mask.sum()) - 0.6 * 2708) < 1
+
+
+def test_env_var_root(tmp_path, monkeypatch, no_network):
+    shutil.copytree(default_root() / "Cora" / "raw", tmp_path / "Cora" / "raw")
+    monkeypatch.setenv("GNNLAB_DATA", str(tmp_path))
+    assert default_root() == tmp_path
+    assert load_planetoid("cora").num_nodes == 2708
+    assert (tmp_path / "Cora" / "processed").is_dir()
+
+
+def test_read_only_root_caches_elsewhere(tmp_path, monkeypatch, no_network):
+    shutil.copytree(default_root() / "Cora" / "raw", tmp_path / "data" / "Cora" / "raw")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(planetoid.os, "access", lambda path, mode: False)
+    assert load_planetoid("cora", root=tmp_path / "data").num_nodes == 2708
+    assert (tmp_path / "cache" / "gnnlab" / "Cora" / "processed").is_dir()
+    assert not (tmp_path / "data" / "Cora" / "processed").exists()
+
+
+def test_unknown_name_names_argument_and_choices():
+    with pytest.raises(ValueError, match=r"'load_planetoid' expected 'name' to be one of \['CiteSeer', 'Cora'\]"):
+        load_planetoid("pubmed")
+
+
+def test_unknown_split():
+    with pytest.raises(ValueError, match="'split'"):
+        load_planetoid("cora", split="geom-gcn")
+
+
+def test_missing_raw_dir_says_where_and_how(tmp_path, no_network):
+    with pytest.raises(FileNotFoundError) as info:
+        load_planetoid("cora", root=tmp_path)
+    message = str(info.value)
+    assert str(tmp_path / "Cora" / "raw") in message
+    assert "ind.cora.x" in message and "'root'" in message and "download" in message
+
+
+def test_missing_single_file(tmp_path, no_network):
+    shutil.copytree(default_root() / "Cora" / "raw", tmp_path / "Cora" / "raw")
+    (tmp_path / "Cora" / "raw" / "ind.cora.graph").unlink()
+    with pytest.raises(FileNotFoundError, match=r"missing ind\.cora\.graph\)"):
+        load_planetoid("cora", root=tmp_path)
+
+
+def test_corrupt_file_is_named(tmp_path, no_network):
+    shutil.copytree(default_root() / "Cora" / "raw", tmp_path / "Cora" / "raw")
+    (tmp_path / "Cora" / "raw" / "ind.cora.tx").write_bytes(b"not a pickle")
+    with pytest.raises(ValueError, match=r"ind\.cora\.tx"):
+        load_planetoid("cora", root=tmp_path)
+
+
+def test_raw_file_names():
+    assert raw_file_names("CiteSeer")[0] == "ind.citeseer.x"
+    assert len(raw_file_names("Cora")) == 8

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from gnnlab.utils import resolve_device, seed_everything
+
+
+def test_auto_picks_cuda_when_available():
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+    assert resolve_device(None).type == expected
+
+
+def test_explicit_cpu():
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device(torch.device("cpu")) == torch.device("cpu")
+    assert resolve_device(" CPU ") == torch.device("cpu")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on a machine without CUDA")
+@pytest.mark.parametrize("device", ["cuda", "cuda:1"])
+def test_unavailable_cuda_is_a_clear_error(device):
+    with pytest.raises(ValueError, match=r"'resolve_device' expected 'device' to be available.*'cpu'"):
+        resolve_device(device)
+
+
+@pytest.mark.parametrize("device", ["gpu", "tpu:0", "cuda:x"])
+def test_unknown_device(device):
+    with pytest.raises(ValueError, match="'device'"):
+        resolve_device(device)
+
+
+def test_wrong_type():
+    with pytest.raises(TypeError, match="'device'"):
+        resolve_device(0.5)
+
+
+def test_seed_everything_repeats_every_generator():
+    seed_everything(7)
+    first = (random.random(), np.random.rand(), torch.rand(1).item())
+    seed_everything(7)
+    assert first == (random.random(), np.random.rand(), torch.rand(1).item())
+    with pytest.raises(ValueError, match="'seed'"):
+        seed_everything(-1)
