@@ -1,8 +1,9 @@
 """gnnlab: graph neural networks and the classic deep learning they build on, readable and tested.
 
-Subpackages: :mod:`gnnlab.data` (datasets, splits), :mod:`gnnlab.utils` (devices, seeds).
+Subpackages: :mod:`gnnlab.data` (datasets, splits), :mod:`gnnlab.nn` (functional ops, message-passing layers,
+models), :mod:`gnnlab.regularize`, :mod:`gnnlab.train` (training loops), :mod:`gnnlab.utils` (devices, seeds).
 """
-from gnnlab import data, utils
+from gnnlab import data, nn, regularize, train, utils
 
 __version__ = "0.1.0"
-__all__ = ["data", "utils", "__version__"]
+__all__ = ["data", "nn", "regularize", "train", "utils", "__version__"]

@@ -1,0 +1,58 @@
+"""The GAT of Veličković et al. (ICLR 2018) for transductive node classification."""
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import nn
+
+from gnnlab.nn.conv.gat_conv import GATConv
+from gnnlab.nn.functional.dropout import dropout
+from gnnlab.nn.models._base import NodeModel, check_model_args
+
+
+class GAT(NodeModel):
+    r"""Graph attention network: multi-head :class:`~gnnlab.nn.conv.GATConv` layers with ELU.
+
+    .. math:: h^{(1)} = \operatorname{ELU}\Big(\mathop{\Vert}_{k=1}^{K} \text{GAT}^k(X)\Big), \qquad
+              Z = \operatorname{mean}_{k=1}^{K_{out}} \text{GAT}^k_{out}(h^{(1)})
+
+    The defaults are the paper's Cora/CiteSeer architecture: 8 heads of 8 hidden units, one output head,
+    dropout 0.6 on every layer's input and on the attention coefficients (train with lr 0.005, weight
+    decay 5e-4, early stopping with patience 100).
+
+    Shapes:
+        ``x: (N, in_channels)``, ``edge_index: (2, E)`` → logits ``(N, out_channels)``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 8, heads: int = 8,
+                 out_heads: int = 1, num_layers: int = 2, dropout: float = 0.6) -> None:
+        super().__init__()
+        check_model_args("GAT", dropout, in_channels=in_channels, out_channels=out_channels,
+                         hidden_channels=hidden_channels, heads=heads, out_heads=out_heads, num_layers=num_layers)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.hidden_channels, self.heads, self.out_heads = hidden_channels, heads, out_heads
+        self.num_layers, self.dropout = num_layers, dropout
+        convs = []
+        width = in_channels
+        for _ in range(num_layers - 1):
+            convs.append(GATConv(width, hidden_channels, heads=heads, dropout=dropout))
+            width = hidden_channels * heads
+        convs.append(GATConv(width, out_channels, heads=out_heads, concat=False, dropout=dropout))
+        self.convs = nn.ModuleList(convs)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for conv in self.convs:
+            conv.reset_parameters()
+
+    def _run(self, x, edge_index, edge_weight):
+        if edge_weight is not None:
+            raise ValueError("'GAT' expected 'edge_weight' to be None: attention computes the edge weights "
+                             f"(got {type(edge_weight).__name__})")
+        hidden = x
+        for i, conv in enumerate(self.convs):
+            hidden = dropout(F.elu(x) if i > 0 else x, self.dropout, self.training)
+            x = conv(hidden, edge_index)
+        return x, hidden
+
+    def extra_config(self) -> dict:
+        return {"heads": self.heads, "out_heads": self.out_heads}

@@ -1,0 +1,48 @@
+"""GraphSAGE (Hamilton et al., NeurIPS 2017) for node classification."""
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import nn
+
+from gnnlab.nn.conv.sage_conv import SAGEConv
+from gnnlab.nn.functional.dropout import dropout
+from gnnlab.nn.models._base import NodeModel, check_model_args
+
+
+class GraphSAGE(NodeModel):
+    r"""A stack of :class:`~gnnlab.nn.conv.SAGEConv` layers with ReLU and dropout:
+
+    .. math:: h_i^{(l+1)} = \operatorname{ReLU}\Big(W_1^{(l)} h_i^{(l)} +
+              W_2^{(l)} \operatorname{mean}_{j \in \mathcal{N}(i)} h_j^{(l)}\Big)
+
+    (no ReLU after the last layer, which gives the logits). Dropout before every layer. Defaults:
+    64 hidden units, mean aggregation, dropout 0.5 (lr 0.01, weight decay 5e-4).
+
+    Shapes:
+        ``x: (N, in_channels)``, ``edge_index: (2, E)`` → logits ``(N, out_channels)``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 64, num_layers: int = 2,
+                 dropout: float = 0.5, aggr: str = "mean") -> None:
+        super().__init__()
+        check_model_args("GraphSAGE", dropout, in_channels=in_channels, out_channels=out_channels,
+                         hidden_channels=hidden_channels, num_layers=num_layers)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.hidden_channels, self.num_layers, self.dropout, self.aggr = hidden_channels, num_layers, dropout, aggr
+        sizes = [in_channels] + [hidden_channels] * (num_layers - 1) + [out_channels]
+        self.convs = nn.ModuleList(SAGEConv(a, b, aggr=aggr) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for conv in self.convs:
+            conv.reset_parameters()
+
+    def _run(self, x, edge_index, edge_weight):
+        hidden = x
+        for i, conv in enumerate(self.convs):
+            hidden = dropout(F.relu(x) if i > 0 else x, self.dropout, self.training)
+            x = conv(hidden, edge_index, edge_weight)
+        return x, hidden
+
+    def extra_config(self) -> dict:
+        return {"aggr": self.aggr}
