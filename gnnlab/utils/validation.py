@@ -66,7 +66,7 @@ def check_edge_index(who: str, edge_index: Any, num_nodes: int | None = None, na
     if not isinstance(edge_index, Tensor):
         fail(who, f"'{name}' to be a torch.Tensor of shape (2, E)", type(edge_index).__name__, TypeError)
     if edge_index.dtype not in (torch.int64, torch.int32):
-        fail(who, f"'{name}' of integer dtype torch.long", f"dtype {edge_index.dtype}", TypeError)
+        fail(who, f"'{name}' of integer dtype torch.long", f"dtype {edge_index.dtype}")
     if edge_index.dim() != 2 or edge_index.size(0) != 2:
         fail(who, f"'{name}' of shape (2, E)", tuple(edge_index.shape))
     if edge_index.numel() > 0:

@@ -40,6 +40,8 @@ class GCNConv(MessagePassing):
         ``edge_index: (2, E)``, ``edge_weight: (E,)`` → ``(N, F_out)``.
 
     Parameter names follow PyG 2.x (``lin.weight``, ``bias``), so a PyG ``GCNConv`` state_dict loads.
+    Unlike PyG 2.8, ``improved=True`` puts 2 on the diagonal also when no ``edge_weight`` is passed (PyG then
+    adds loops of weight 1).
     """
 
     def __init__(self, in_channels: int, out_channels: int, improved: bool = False, cached: bool = False,

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import pytest
+import torch
+from torch_geometric.nn import SAGEConv as PyGSAGEConv
+
+from gnnlab.nn.conv import SAGEConv
+from gnnlab.nn.functional import SparseMatrix, scatter
+
+from .cases import EDGE_CASES, check_permutation_equivariance, compare_to_reference, random_graph
+
+AGGRS = ["mean", "max", "sum"]
+
+
+@pytest.mark.parametrize("aggr", AGGRS)
+def test_matches_pyg_on_cora(cora, aggr):
+    torch.manual_seed(0)
+    compare_to_reference(SAGEConv(1433, 16, aggr=aggr), PyGSAGEConv(1433, 16, aggr=aggr), cora.x, cora.edge_index)
+
+
+@pytest.mark.parametrize("case", [c for c in EDGE_CASES if c != "edge_weights"])
+@pytest.mark.parametrize("aggr", AGGRS)
+def test_matches_pyg_on_edge_cases(case, aggr):
+    edge_index, num_nodes, _ = EDGE_CASES[case]
+    torch.manual_seed(1)
+    x = torch.randn(num_nodes, 5, dtype=torch.float64)
+    # both widths: 5 -> 3 aggregates after projecting, 5 -> 8 before
+    for out_channels in (3, 8):
+        compare_to_reference(SAGEConv(5, out_channels, aggr=aggr).double(),
+                             PyGSAGEConv(5, out_channels, aggr=aggr).double(), x, edge_index)
+
+
+@pytest.mark.parametrize("options", [dict(root_weight=False), dict(normalize=True), dict(bias=False)])
+def test_options_match_pyg(options):
+    torch.manual_seed(2)
+    x = torch.randn(30, 8, dtype=torch.float64)
+    compare_to_reference(SAGEConv(8, 4, **options).double(), PyGSAGEConv(8, 4, **options).double(), x,
+                         random_graph(30, 100, seed=3))
+
+
+@pytest.mark.parametrize("aggr", AGGRS)
+def test_edge_weights_scale_messages(aggr):
+    """PyG's SAGEConv has no edge weights: check against the definition, aggr over w_ji * x_j."""
+    edge_index, num_nodes, weight = EDGE_CASES["edge_weights"]
+    torch.manual_seed(3)
+    x = torch.randn(num_nodes, 4, dtype=torch.float64)
+    conv = SAGEConv(4, 3, aggr=aggr).double()
+    aggregated = scatter(weight.view(-1, 1) * x[edge_index[0]], edge_index[1], num_nodes, aggr)
+    expected = conv.lin_l(aggregated) + conv.lin_r(x)
+    for use_sparse in (True, False):
+        conv.use_sparse = use_sparse
+        torch.testing.assert_close(conv(x, edge_index, weight), expected)
+
+
+@pytest.mark.parametrize("aggr", ["mean", "max"])
+def test_sparse_features_equal_dense(cora, aggr):
+    torch.manual_seed(0)
+    conv = SAGEConv(1433, 16, aggr=aggr)
+    torch.testing.assert_close(conv(SparseMatrix.from_dense(cora.x), cora.edge_index),
+                               conv(cora.x, cora.edge_index), atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("aggr", AGGRS)
+def test_permutation_equivariant(aggr):
+    torch.manual_seed(7)
+    check_permutation_equivariance(SAGEConv(6, 4, aggr=aggr), torch.randn(25, 6), random_graph(25, 80, seed=8))
+
+
+def test_parameter_names_and_repr():
+    assert set(dict(SAGEConv(8, 4).named_parameters())) == set(PyGSAGEConv(8, 4).state_dict())
+    assert repr(SAGEConv(8, 4, aggr="max")) == "SAGEConv(8, 4, aggr=max)"
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="'SAGEConv' expected 'aggr' to be one of"):
+        SAGEConv(4, 2, aggr="median")
+    with pytest.raises(ValueError, match="'SAGEConv' expected 'edge_index' indices below num_nodes=5"):
+        SAGEConv(4, 2)(torch.randn(5, 4), torch.tensor([[0], [5]]))
+    with pytest.raises(ValueError, match="'SAGEConv' expected 'edge_weight' of shape"):
+        SAGEConv(4, 2)(torch.randn(5, 4), torch.tensor([[0], [4]]), torch.ones(2))

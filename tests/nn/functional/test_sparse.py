@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import torch
+
+from gnnlab.nn.functional import SparseMatrix, sparse_linear
+
+
+def test_from_coo_sums_duplicates_and_matmul_gradients():
+    generator = torch.Generator().manual_seed(0)
+    row = torch.randint(0, 7, (30,), generator=generator)
+    col = torch.randint(0, 5, (30,), generator=generator)
+    values = torch.rand(30, generator=generator, dtype=torch.float64)
+    matrix = SparseMatrix.from_coo(row, col, values, (7, 5))
+    dense = torch.zeros(7, 5, dtype=torch.float64).index_put_((row, col), values, accumulate=True)
+    torch.testing.assert_close(matrix.to_dense(), dense)
+    torch.testing.assert_close(matrix.csr_t().to_dense(), dense.t())
+    x = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    torch.autograd.gradcheck(matrix.matmul, (x,))
+    torch.testing.assert_close(matrix.matmul(x), dense @ x)
+
+
+def test_sparse_linear_equals_dense_linear_with_gradients():
+    generator = torch.Generator().manual_seed(1)
+    dense = torch.rand(9, 6, generator=generator, dtype=torch.float64)
+    dense[dense < 0.7] = 0
+    x = SparseMatrix.from_dense(dense)
+    weight = torch.randn(4, 6, dtype=torch.float64, requires_grad=True)
+    bias = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    torch.autograd.gradcheck(lambda w, b: sparse_linear(x, w, b), (weight, bias))
+    torch.testing.assert_close(sparse_linear(x, weight, bias), torch.nn.functional.linear(dense, weight, bias))
+
+
+def test_with_values_keeps_structure():
+    dense = torch.tensor([[0.0, 2.0], [3.0, 0.0]])
+    matrix = SparseMatrix.from_dense(dense)
+    doubled = matrix.with_values(matrix.values * 2)
+    torch.testing.assert_close(doubled.to_dense(), dense * 2)
+    torch.testing.assert_close(doubled.csr_t().to_dense(), (dense * 2).t())
