@@ -74,7 +74,8 @@ def fit_node_classifier(
             rule); an :class:`~gnnlab.regularize.EarlyStopping` stops on its own ``monitor``.
         select: the epoch whose parameters are kept and whose test accuracy is reported: ``"val_acc"`` (the
             highest validation accuracy, ties to the lower validation loss), ``"val_loss"`` (the lowest
-            validation loss), or ``"last"``.
+            validation loss), ``"val_acc_and_loss"`` (the last epoch at which validation accuracy and loss were
+            both at least as good as ever before: the GAT paper's checkpoint rule), or ``"last"``.
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...; model and data move together.
         seed: when given, dropout and every other draw of PyTorch's generator during training come from this
             seed, in a forked generator state (the caller's global state is left as it was).
@@ -95,7 +96,7 @@ def fit_node_classifier(
     check_positive_int(who, "epochs", epochs)
     check_number(who, "lr", lr, low=0.0, low_open=True)
     check_number(who, "weight_decay", weight_decay, low=0.0)
-    check_choice(who, "select", select, ("val_acc", "val_loss", "last"))
+    check_choice(who, "select", select, ("val_acc", "val_loss", "val_acc_and_loss", "last"))
     check_choice(who, "sparse", sparse, ("auto", True, False))
     for name in ("x", "edge_index", "y", "train_mask", "val_mask", "test_mask"):
         if getattr(data, name, None) is None:
@@ -155,14 +156,14 @@ def fit_node_classifier(
                 history[key].append(metrics[key])
             bar.set_postfix(loss=f"{metrics['train_loss']:.3f}", val_acc=f"{metrics['val_acc']:.3f}")
 
-            if _better(select, metrics, best):
+            if _better(select, metrics, best, watch):
                 best.update(epoch=epoch, val_acc=metrics["val_acc"], val_loss=metrics["val_loss"],
                             state=copy.deepcopy(model.state_dict()))
+            improved = metrics["val_acc"] > watch["val_acc"] or metrics["val_loss"] < watch["val_loss"]
+            watch["val_acc"] = max(watch["val_acc"], metrics["val_acc"])
+            watch["val_loss"] = min(watch["val_loss"], metrics["val_loss"])
+            watch["stale"] = 0 if improved else watch["stale"] + 1
             if patience_rule:
-                improved = metrics["val_acc"] > watch["val_acc"] or metrics["val_loss"] < watch["val_loss"]
-                watch["val_acc"] = max(watch["val_acc"], metrics["val_acc"])
-                watch["val_loss"] = min(watch["val_loss"], metrics["val_loss"])
-                watch["stale"] = 0 if improved else watch["stale"] + 1
                 if watch["stale"] >= early_stopping:
                     break
             elif early_stopping is not None and early_stopping.step(metrics[early_stopping.monitor], None):
@@ -178,9 +179,11 @@ def fit_node_classifier(
     return history
 
 
-def _better(select: str, metrics: dict[str, float], best: dict[str, Any]) -> bool:
+def _better(select: str, metrics: dict[str, float], best: dict[str, Any], seen: dict[str, float]) -> bool:
     if select == "last":
         return True
+    if select == "val_acc_and_loss":
+        return metrics["val_acc"] >= seen["val_acc"] and metrics["val_loss"] <= seen["val_loss"]
     if select == "val_loss":
         return metrics["val_loss"] < best["val_loss"]
     return metrics["val_acc"] > best["val_acc"] or (

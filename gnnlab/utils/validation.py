@@ -56,7 +56,9 @@ def check_number(
     if not ok:
         left = "-inf" if low is None else f"{low}"
         right = "inf" if high is None else f"{high}"
-        interval = f"{'(' if low_open or low is None else '['}{left}, {right}{')' if high_open or high is None else ']'}"
+        opening = "(" if low_open or low is None else "["
+        closing = ")" if high_open or high is None else "]"
+        interval = f"{opening}{left}, {right}{closing}"
         fail(who, f"'{name}' to be a number in {interval}", describe(value))
     return float(value)
 

@@ -2,7 +2,6 @@ r"""GraphSAGE of Hamilton, Ying & Leskovec, "Inductive Representation Learning o
 NeurIPS 2017."""
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 

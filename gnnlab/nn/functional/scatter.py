@@ -35,7 +35,8 @@ def scatter(src: Tensor, index: Tensor, dim_size: int, reduce: str = "sum") -> T
 def segment_softmax(src: Tensor, index: Tensor, num_nodes: int) -> Tensor:
     r"""Softmax of ``src`` (shape ``(E, *)``) over the edges that share a target ``index``:
 
-    .. math:: \alpha_e = \frac{\exp(s_e - \max_{e' \to i} s_{e'})}{\sum_{e' \to i} \exp(s_{e'} - \max_{e' \to i} s_{e'})}
+    .. math:: \alpha_e = \frac{\exp(s_e - m_i)}{\sum_{e' \to i} \exp(s_{e'} - m_i)}, \qquad
+              m_i = \max_{e' \to i} s_{e'}
 
     The maximum is subtracted for numerical stability (and detached, as in PyG: it cancels exactly).
     """

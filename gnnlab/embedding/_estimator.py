@@ -1,0 +1,112 @@
+"""What DeepWalk and Node2Vec share: input handling, validation, walks + skip-gram, the fitted state."""
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+from torch import Tensor
+from torch_geometric.data import Data
+
+from gnnlab.data.networkx import from_networkx
+from gnnlab.embedding.random_walk import random_walks
+from gnnlab.embedding.skipgram import train_skipgram
+from gnnlab.utils.device import resolve_device
+from gnnlab.utils.validation import check_edge_index, check_number, check_positive_int, fail
+
+
+class RandomWalkEmbedding(BaseEstimator):
+    """Base of :class:`DeepWalk` and :class:`Node2Vec` (scikit-learn estimator conventions)."""
+
+    _shown_always: tuple[str, ...] = ("dimensions",)
+    p: float = 1.0
+    q: float = 1.0
+
+    def _graph(self, graph, num_nodes: int | None) -> tuple[Tensor, int, Tensor | None]:
+        who = type(self).__name__
+        if isinstance(graph, nx.Graph):
+            data = from_networkx(graph, weight="weight" if nx.is_weighted(graph) else None)
+            edge_index, num_nodes, weight = data.edge_index, data.num_nodes, getattr(data, "edge_weight", None)
+            self.node_names_ = data.node_names
+        elif isinstance(graph, Data):
+            edge_index, weight = graph.edge_index, getattr(graph, "edge_weight", None)
+            num_nodes = graph.num_nodes if num_nodes is None else num_nodes
+        elif isinstance(graph, Tensor):
+            edge_index, weight = graph, None
+        else:
+            fail(who, "'graph' to be a networkx graph, a torch_geometric Data or an edge_index tensor",
+                 type(graph).__name__, TypeError)
+        check_edge_index(who, edge_index, num_nodes)
+        if num_nodes is None:
+            num_nodes = int(edge_index.max()) + 1 if edge_index.numel() else 0
+        if num_nodes < 1 or edge_index.size(1) == 0:
+            fail(who, "'graph' with at least one node and one edge (an empty graph has no walks)",
+                 f"{num_nodes} nodes and {edge_index.size(1)} edges")
+        return edge_index, num_nodes, weight
+
+    def _check_params(self) -> None:
+        who = type(self).__name__
+        for name in ("dimensions", "walks_per_node", "window_size", "negative", "epochs", "batch_size"):
+            check_positive_int(who, name, getattr(self, name))
+        check_positive_int(who, "walk_length", self.walk_length, minimum=2)
+        if self.pairs_per_node is not None:
+            check_positive_int(who, "pairs_per_node", self.pairs_per_node)
+        check_number(who, "learning_rate", self.learning_rate, low=0.0, low_open=True)
+        check_number(who, "p", self.p, low=0.0, low_open=True)
+        check_number(who, "q", self.q, low=0.0, low_open=True)
+        if self.seed is not None:
+            check_positive_int(who, "seed", self.seed, minimum=0)
+
+    def fit(self, graph, y=None, num_nodes: int | None = None):
+        """Learn one vector per node from random walks on ``graph``.
+
+        Args:
+            graph: a networkx graph (nodes numbered in ``graph.nodes`` order, kept in ``node_names_``),
+                a PyG ``Data`` (``edge_index``, ``edge_weight`` if any), or an ``edge_index`` tensor.
+            y: ignored (scikit-learn convention).
+            num_nodes: the number of nodes for a tensor input (default ``edge_index.max() + 1``).
+
+        Returns:
+            ``self``, with ``embedding_`` set.
+        """
+        self._check_params()
+        edge_index, num_nodes, weight = self._graph(graph, num_nodes)
+        device = resolve_device(self.device)
+        edge_index = edge_index.to(device)
+        weight = weight.to(device) if weight is not None else None
+        walks = random_walks(edge_index, num_nodes, walk_length=self.walk_length, walks_per_node=self.walks_per_node,
+                             p=self.p, q=self.q, edge_weight=weight, seed=self.seed, device=device)
+        max_pairs = None if self.pairs_per_node is None else self.pairs_per_node * num_nodes
+        inputs, _ = train_skipgram(walks, num_nodes, dimensions=self.dimensions, window_size=self.window_size,
+                                   negative=self.negative, epochs=self.epochs, learning_rate=self.learning_rate,
+                                   batch_size=self.batch_size, max_pairs=max_pairs,
+                                   seed=None if self.seed is None else self.seed + 1, verbose=self.verbose)
+        self._embedding = inputs.cpu().numpy().astype(np.float32, copy=False)
+        self.n_nodes_ = num_nodes
+        return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "_embedding")
+
+    @property
+    def embedding_(self) -> np.ndarray:
+        """``(num_nodes, dimensions)`` float32 array: row ``i`` is node ``i``'s vector."""
+        check_is_fitted(self)
+        return self._embedding
+
+    def fit_transform(self, graph, y=None, num_nodes: int | None = None) -> np.ndarray:
+        return self.fit(graph, y, num_nodes).embedding_
+
+    def transform(self, nodes=None) -> np.ndarray:
+        """The vectors of ``nodes`` (indices), or of every node."""
+        embedding = self.embedding_
+        return embedding if nodes is None else embedding[np.asarray(nodes)]
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        params = self.get_params(deep=False)
+        defaults = type(self)().get_params(deep=False)
+        shown = [k for k in params if k in self._shown_always or params[k] != defaults[k]]
+        body = ", ".join(f"{k}={params[k]!r}" for k in shown)
+        return f"{type(self).__name__}({body})"
+
+

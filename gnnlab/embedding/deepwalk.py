@@ -1,0 +1,59 @@
+"""DeepWalk (Perozzi, Al-Rfou & Skiena, KDD 2014)."""
+from __future__ import annotations
+
+from gnnlab.embedding._estimator import RandomWalkEmbedding
+
+
+class DeepWalk(RandomWalkEmbedding):
+    r"""Node embeddings from uniform random walks and skip-gram.
+
+    ``walks_per_node`` walks of ``walk_length`` nodes start from every node, each step going to a neighbour
+    chosen uniformly (in proportion to ``edge_weight`` on weighted graphs). The walks are sentences; a
+    skip-gram with negative sampling learns vectors :math:`u_v` such that :math:`\sigma(u_c^\top v_o)` is high
+    for nodes :math:`c, o` within ``window_size`` steps of each other
+    (:func:`gnnlab.embedding.skipgram.train_skipgram`). The paper used hierarchical softmax; negative
+    sampling (as in node2vec and most reimplementations) is used here.
+
+    Args:
+        dimensions: embedding size :math:`d`.
+        walk_length: nodes per walk.
+        walks_per_node: walks started from each node.
+        window_size: the largest distance in a walk between a centre and its context.
+        negative: negative samples per (centre, context) pair.
+        epochs: passes of skip-gram training.
+        learning_rate: initial SGD step, decayed linearly to :math:`10^{-4}` of it.
+        batch_size: pairs per SGD batch.
+        pairs_per_node: an epoch trains on ``pairs_per_node * num_nodes`` pairs drawn at random from the
+            walks' window pairs (about a fifth of them with the defaults); ``None`` trains on every pair once.
+        seed: the same seed on the same device gives the same walks and embedding.
+        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
+        verbose: progress bars.
+
+    Attributes:
+        embedding_: ``(num_nodes, dimensions)`` float32 array.
+        n_nodes_: number of nodes seen in ``fit``.
+        node_names_: the networkx node of each row (only after fitting a networkx graph).
+
+    Example::
+
+        >>> model = DeepWalk(dimensions=64, seed=0).fit(data)
+        >>> model.embedding_.shape
+        (2708, 64)
+    """
+
+    def __init__(self, dimensions: int = 128, walk_length: int = 80, walks_per_node: int = 10,
+                 window_size: int = 10, negative: int = 5, epochs: int = 1, learning_rate: float = 0.025,
+                 batch_size: int = 8192, pairs_per_node: int | None = 1000, seed: int | None = None,
+                 device: str = "auto", verbose: bool = True) -> None:
+        self.dimensions = dimensions
+        self.walk_length = walk_length
+        self.walks_per_node = walks_per_node
+        self.window_size = window_size
+        self.negative = negative
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.pairs_per_node = pairs_per_node
+        self.seed = seed
+        self.device = device
+        self.verbose = verbose
