@@ -3,7 +3,7 @@
 Subpackages: :mod:`gnnlab.data` (datasets, splits), :mod:`gnnlab.nn` (functional ops, message-passing layers,
 models), :mod:`gnnlab.regularize`, :mod:`gnnlab.train` (training loops), :mod:`gnnlab.utils` (devices, seeds).
 """
-from gnnlab import data, embedding, nn, regularize, train, utils
+from gnnlab import data, embedding, nn, optim, regularize, train, utils
 
 __version__ = "0.1.0"
-__all__ = ["data", "embedding", "nn", "regularize", "train", "utils", "__version__"]
+__all__ = ["data", "embedding", "nn", "optim", "regularize", "train", "utils", "__version__"]

@@ -1,7 +1,9 @@
-"""Neural-network building blocks: functional ops, message-passing layers (``conv``) and models."""
-from gnnlab.nn import conv, functional, models
+"""Neural-network building blocks: functional ops, message-passing layers (``conv``), GNN models, the notes'
+classic layers and models (``dense``) and hand-derived backprop (``manual``)."""
+from gnnlab.nn import conv, dense, functional, manual, models
 from gnnlab.nn.conv import GATConv, GatedGraphConv, GCNConv, MessagePassing, SAGEConv
+from gnnlab.nn.dense import MLP, AvgPool2d, Conv2d, LeNet5, MaxPool2d
 from gnnlab.nn.models import GAT, GCN, GGNN, GraphSAGE
 
-__all__ = ["conv", "functional", "models", "MessagePassing", "GCNConv", "SAGEConv", "GATConv", "GatedGraphConv",
-           "GCN", "GraphSAGE", "GAT", "GGNN"]
+__all__ = ["conv", "dense", "functional", "manual", "models", "MessagePassing", "GCNConv", "SAGEConv", "GATConv",
+           "GatedGraphConv", "GCN", "GraphSAGE", "GAT", "GGNN", "Conv2d", "MaxPool2d", "AvgPool2d", "MLP", "LeNet5"]

@@ -1,4 +1,12 @@
-"""Fighting over-fitting (the notes, section 3.3)."""
-from gnnlab.regularize.early_stopping import EarlyStopping
+"""Fighting over-fitting (the notes, section 3.3): early stopping, dropout, augmentation, ensembles.
 
-__all__ = ["EarlyStopping"]
+The 60/20/20 split is :func:`gnnlab.data.random_split`; L2 and L1 penalties are in :class:`gnnlab.optim.SGD`.
+"""
+from gnnlab.nn.functional.dropout import dropout
+from gnnlab.regularize.augmentation import ImageAugmentation, gaussian_noise, random_rotation, random_shift
+from gnnlab.regularize.dropout import Dropout
+from gnnlab.regularize.early_stopping import EarlyStopping
+from gnnlab.regularize.ensemble import Ensemble
+
+__all__ = ["EarlyStopping", "Dropout", "dropout", "ImageAugmentation", "random_shift", "random_rotation",
+           "gaussian_noise", "Ensemble"]

@@ -1,0 +1,25 @@
+"""Average pooling as a layer."""
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from gnnlab.nn.functional.conv import _pair, avg_pool2d
+
+
+class AvgPool2d(nn.Module):
+    """The mean of each ``kernel_size`` window, per channel (:func:`gnnlab.nn.functional.avg_pool2d`).
+
+    Shapes: ``(N, C, H, W)`` → ``(N, C, H_out, W_out)``.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        self.kernel_size = _pair("AvgPool2d", "kernel_size", kernel_size, 1)
+        self.stride = self.kernel_size if stride is None else _pair("AvgPool2d", "stride", stride, 1)
+        self.padding = _pair("AvgPool2d", "padding", padding, 0)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return avg_pool2d(input, self.kernel_size, self.stride, self.padding)
+
+    def __repr__(self) -> str:
+        return f"AvgPool2d(kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding})"

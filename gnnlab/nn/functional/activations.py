@@ -1,0 +1,39 @@
+r"""The notes' activation functions (section 2.1), with their derivatives for hand-written backprop.
+
+.. math::
+    \sigma(x) = \frac{1}{1 + e^{-x}}, \quad \sigma'(x) = \sigma(x)(1 - \sigma(x)); \qquad
+    \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}, \quad \tanh'(x) = 1 - \tanh^2(x); \qquad
+    \operatorname{ReLU}(x) = \max(0, x).
+
+**Erratum to the notes:** the notes print :math:`\tanh` with the numerator's minus sign lost
+(:math:`e^x + e^{-x}` over :math:`e^x + e^{-x}` would be 1); the formula above is the right one. The
+implementations call PyTorch's numerically stable kernels, which compute exactly these functions.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return torch.sigmoid(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return torch.tanh(x)
+
+
+def relu(x: Tensor) -> Tensor:
+    return torch.relu(x)
+
+
+def sigmoid_derivative(x: Tensor) -> Tensor:
+    s = torch.sigmoid(x)
+    return s * (1 - s)
+
+
+def tanh_derivative(x: Tensor) -> Tensor:
+    return 1 - torch.tanh(x) ** 2
+
+
+ACTIVATIONS = {"relu": relu, "tanh": tanh, "sigmoid": sigmoid}

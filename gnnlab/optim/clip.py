@@ -1,0 +1,49 @@
+r"""Gradient clipping (the notes, section 3.2: "cliffs" in the loss surface).
+
+A step across a cliff can throw the parameters far away; clipping bounds the step while keeping (by norm)
+or roughly keeping (by value) its direction.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+from torch import Tensor
+
+from gnnlab.utils.validation import check_number
+
+
+def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p.grad for p in parameters if p.grad is not None]
+
+
+@torch.no_grad()
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0) -> Tensor:
+    r"""Rescale all gradients together so that their joint norm is at most ``max_norm``:
+
+    .. math:: g \leftarrow g \cdot \min\Big(1, \frac{\text{max\_norm}}{\lVert g \rVert_p + 10^{-6}}\Big),
+              \qquad \lVert g \rVert_p = \Big\lVert (\lVert g_1 \rVert_p, \dots, \lVert g_n \rVert_p) \Big\rVert_p.
+
+    Returns the norm before clipping (as ``torch.nn.utils.clip_grad_norm_``).
+    """
+    check_number("clip_grad_norm_", "max_norm", max_norm, low=0.0, low_open=True)
+    check_number("clip_grad_norm_", "norm_type", float(norm_type), low=0.0, low_open=True)
+    grads = _grads(parameters)
+    if not grads:
+        return torch.tensor(0.0)
+    norms = torch.stack([torch.linalg.vector_norm(g, norm_type) for g in grads])
+    total = torch.linalg.vector_norm(norms, norm_type)
+    scale = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+    for g in grads:
+        g.mul_(scale.to(g.device))
+    return total
+
+
+@torch.no_grad()
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
+    """Clamp every gradient entry to ``[-clip_value, clip_value]``."""
+    check_number("clip_grad_value_", "clip_value", clip_value, low=0.0, low_open=True)
+    for g in _grads(parameters):
+        g.clamp_(-clip_value, clip_value)

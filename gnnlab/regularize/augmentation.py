@@ -1,0 +1,102 @@
+r"""Data augmentation for image tensors (the notes, section 3.3), in plain PyTorch (no torchvision).
+
+New training examples are made by transformations that should not change the label: a shift of a few
+pixels, a small rotation, a little noise. Each function takes an ``(N, C, H, W)`` batch and a
+``torch.Generator`` and transforms every image independently.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from gnnlab.utils.seed import make_generator
+from gnnlab.utils.validation import check_number, check_positive_int, fail
+
+
+def _check(who: str, images: Tensor) -> None:
+    if not isinstance(images, Tensor) or images.dim() != 4 or not images.is_floating_point():
+        shape = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
+        fail(who, "'images' as a floating tensor of shape (N, C, H, W)", shape)
+
+
+def _warp(images: Tensor, angle: Tensor, shift_x: Tensor, shift_y: Tensor) -> Tensor:
+    """Rotate by ``angle`` (radians) about the centre and shift by (shift_x, shift_y) pixels; zero fill."""
+    n, _, h, w = images.shape
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.zeros(n, 2, 3, dtype=images.dtype, device=images.device)
+    theta[:, 0, 0], theta[:, 0, 1], theta[:, 1, 0], theta[:, 1, 1] = cos, -sin, sin, cos
+    # affine_grid works in [-1, 1] coordinates: one pixel is 2 / size; the grid maps output to input
+    theta[:, 0, 2] = -2.0 * shift_x / w
+    theta[:, 1, 2] = -2.0 * shift_y / h
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def random_shift(images: Tensor, max_shift: int, generator: torch.Generator | None = None) -> Tensor:
+    """Shift each image by a whole number of pixels in ``[-max_shift, max_shift]`` on each axis (zero fill)."""
+    _check("random_shift", images)
+    check_positive_int("random_shift", "max_shift", max_shift, minimum=0)
+    n = images.size(0)
+    shifts = torch.randint(-max_shift, max_shift + 1, (2, n), generator=generator).to(images)
+    padded = F.pad(images, (max_shift,) * 4)
+    h, w = images.shape[2:]
+    rows = (torch.arange(h, device=images.device).view(1, h) + max_shift - shifts[1].long().view(n, 1))
+    cols = (torch.arange(w, device=images.device).view(1, w) + max_shift - shifts[0].long().view(n, 1))
+    batch = torch.arange(n, device=images.device).view(n, 1, 1)
+    out = padded.permute(0, 2, 3, 1)[batch, rows.view(n, h, 1), cols.view(n, 1, w)]
+    return out.permute(0, 3, 1, 2).contiguous()
+
+
+def random_rotation(images: Tensor, max_degrees: float, generator: torch.Generator | None = None) -> Tensor:
+    """Rotate each image about its centre by an angle in ``[-max_degrees, max_degrees]`` (bilinear, zero fill)."""
+    _check("random_rotation", images)
+    check_number("random_rotation", "max_degrees", max_degrees, low=0.0, high=180.0)
+    n = images.size(0)
+    angle = (torch.rand(n, generator=generator) * 2 - 1).to(images) * math.radians(max_degrees)
+    zero = torch.zeros(n, dtype=images.dtype, device=images.device)
+    return _warp(images, angle, zero, zero)
+
+
+def gaussian_noise(images: Tensor, std: float, generator: torch.Generator | None = None) -> Tensor:
+    """Add independent :math:`\\mathcal{N}(0, \\text{std}^2)` noise to every pixel."""
+    _check("gaussian_noise", images)
+    check_number("gaussian_noise", "std", std, low=0.0)
+    return images + std * torch.randn(images.shape, generator=generator).to(images)
+
+
+class ImageAugmentation(nn.Module):
+    """Shift, then rotate, then add noise, each with its own strength (0 turns it off); identity in eval mode.
+
+    Args:
+        max_shift: pixels.
+        max_degrees: rotation angle bound.
+        noise_std: standard deviation of the Gaussian noise.
+        seed: seeds the module's own generator (the global one is not touched).
+    """
+
+    def __init__(self, max_shift: int = 2, max_degrees: float = 10.0, noise_std: float = 0.0,
+                 seed: int | None = None) -> None:
+        super().__init__()
+        check_positive_int("ImageAugmentation", "max_shift", max_shift, minimum=0)
+        check_number("ImageAugmentation", "max_degrees", max_degrees, low=0.0, high=180.0)
+        check_number("ImageAugmentation", "noise_std", noise_std, low=0.0)
+        self.max_shift, self.max_degrees, self.noise_std = max_shift, max_degrees, noise_std
+        self.generator = make_generator(seed)
+
+    def forward(self, images: Tensor) -> Tensor:
+        if not self.training:
+            return images
+        if self.max_shift > 0:
+            images = random_shift(images, self.max_shift, self.generator)
+        if self.max_degrees > 0:
+            images = random_rotation(images, self.max_degrees, self.generator)
+        if self.noise_std > 0:
+            images = gaussian_noise(images, self.noise_std, self.generator)
+        return images
+
+    def __repr__(self) -> str:
+        return (f"ImageAugmentation(max_shift={self.max_shift}, max_degrees={self.max_degrees}, "
+                f"noise_std={self.noise_std})")

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+
+from gnnlab.optim import SGD, clip_grad_norm_, clip_grad_value_
+
+
+def _run(optimizer_class, options, steps=50):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    data = torch.randn(32, 6, generator=torch.Generator().manual_seed(1))
+    target = torch.randint(0, 3, (32,), generator=torch.Generator().manual_seed(2))
+    optimizer = optimizer_class(model.parameters(), **options)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(data), target).backward()
+        optimizer.step()
+    return [p.detach().clone() for p in model.parameters()]
+
+
+@pytest.mark.parametrize("momentum, nesterov, weight_decay", [
+    (m, n, w) for m, n, w in itertools.product([0.0, 0.5, 0.9], [False, True], [0.0, 1e-2]) if not (n and m == 0)
+])
+def test_equals_torch_sgd_step_for_step(momentum, nesterov, weight_decay):
+    options = dict(lr=0.1, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay)
+    for ours, theirs in zip(_run(SGD, options), _run(torch.optim.SGD, options)):
+        torch.testing.assert_close(ours, theirs, atol=1e-6, rtol=0)
+
+
+def test_l1_sets_small_weights_to_exactly_zero_and_shrinks_the_rest():
+    weight = torch.nn.Parameter(torch.tensor([0.05, -0.05, 1.0, -2.0]))
+    optimizer = SGD([weight], lr=0.1, l1=1.0)  # threshold lr * l1 = 0.1
+    weight.grad = torch.zeros(4)
+    optimizer.step()
+    assert weight.tolist() == pytest.approx([0.0, 0.0, 0.9, -1.9])
+    assert (weight[:2] == 0).all()
+
+
+def test_l1_yields_sparse_solutions():
+    generator = torch.Generator().manual_seed(3)
+    x = torch.randn(200, 20, generator=generator)
+    truth = torch.zeros(20)
+    truth[:3] = torch.tensor([2.0, -1.0, 0.5])
+    y = x @ truth
+    weight = torch.nn.Parameter(torch.zeros(20))
+    optimizer = SGD([weight], lr=0.05, l1=0.05)
+    for _ in range(500):
+        optimizer.zero_grad()
+        ((x @ weight - y) ** 2).mean().backward()
+        optimizer.step()
+    assert (weight[3:] == 0).sum() >= 15 and (weight[:3] != 0).all()
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(lr=-0.1), "'lr'"), (dict(lr=0.1, momentum=1.0), "'momentum'"), (dict(lr=0.1, momentum=-0.1), "'momentum'"),
+    (dict(lr=0.1, nesterov=True), "'momentum' > 0 when nesterov=True"), (dict(lr=0.1, weight_decay=-1), "'weight_decay'"),
+    (dict(lr=0.1, l1=-1), "'l1'"),
+])
+def test_bad_hyper_parameters(kwargs, name):
+    with pytest.raises(ValueError, match=f"'SGD' expected {name}"):
+        SGD([torch.nn.Parameter(torch.ones(1))], **kwargs)
+
+
+def test_clipping_equals_torch():
+    for norm_type in (2.0, 1.0, float("inf")):
+        grads = [torch.randn(5, 3) * 10, torch.randn(4) * 10]
+        ours = [torch.nn.Parameter(torch.zeros_like(g)) for g in grads]
+        theirs = [torch.nn.Parameter(torch.zeros_like(g)) for g in grads]
+        for p, q, g in zip(ours, theirs, grads):
+            p.grad, q.grad = g.clone(), g.clone()
+        total = clip_grad_norm_(ours, 1.5, norm_type)
+        expected = torch.nn.utils.clip_grad_norm_(theirs, 1.5, norm_type)
+        torch.testing.assert_close(total, expected)
+        for p, q in zip(ours, theirs):
+            torch.testing.assert_close(p.grad, q.grad)
+    p, q = torch.nn.Parameter(torch.zeros(6)), torch.nn.Parameter(torch.zeros(6))
+    p.grad = torch.linspace(-3, 3, 6)
+    q.grad = p.grad.clone()
+    clip_grad_value_([p], 1.0)
+    torch.nn.utils.clip_grad_value_([q], 1.0)
+    assert torch.equal(p.grad, q.grad)

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gnnlab.regularize import Dropout, Ensemble, ImageAugmentation, gaussian_noise, random_rotation, random_shift
+
+
+def test_dropout_module_train_and_eval():
+    layer = Dropout(0.25)
+    x = torch.ones(100_000)
+    out = layer(x)
+    assert abs(float((out == 0).float().mean()) - 0.25) < 0.01
+    layer.eval()
+    assert layer(x) is x
+    with pytest.raises(ValueError, match="'Dropout' expected 'p'"):
+        Dropout(1.0)
+
+
+def test_random_shift_moves_pixels_by_whole_steps():
+    image = torch.zeros(50, 1, 9, 9)
+    image[:, 0, 4, 4] = 1.0
+    shifted = random_shift(image, 2, torch.Generator().manual_seed(0))
+    rows, cols = torch.nonzero(shifted[:, 0], as_tuple=True)[1:]
+    assert shifted.sum(dim=(1, 2, 3)).eq(1).all()  # the pixel stays inside, unchanged
+    assert ((rows - 4).abs() <= 2).all() and ((cols - 4).abs() <= 2).all()
+    assert len(set(zip(rows.tolist(), cols.tolist()))) > 5  # different images, different shifts
+
+
+def test_rotation_by_zero_is_identity_and_small_angle_keeps_centre():
+    image = torch.rand(4, 2, 16, 16)
+    torch.testing.assert_close(random_rotation(image, 0.0), image, atol=1e-5, rtol=0)
+    rotated = random_rotation(image, 15.0, torch.Generator().manual_seed(1))
+    assert rotated.shape == image.shape
+    torch.testing.assert_close(rotated[..., 7:9, 7:9].mean(), image[..., 7:9, 7:9].mean(), atol=0.1, rtol=0)
+
+
+def test_gaussian_noise_std():
+    noisy = gaussian_noise(torch.zeros(1, 1, 200, 200), 0.3, torch.Generator().manual_seed(2))
+    assert abs(float(noisy.std()) - 0.3) < 0.01
+
+
+def test_augmentation_module_only_in_training():
+    augment = ImageAugmentation(max_shift=1, max_degrees=5, noise_std=0.1, seed=0)
+    x = torch.rand(3, 1, 8, 8)
+    assert not torch.equal(augment(x), x)
+    augment.eval()
+    assert augment(x) is x
+    with pytest.raises(ValueError, match="'random_shift' expected 'images'"):
+        random_shift(torch.rand(8, 8), 1)
+
+
+class _Fixed(torch.nn.Module):
+    def __init__(self, logits):
+        super().__init__()
+        self.logits = torch.tensor(logits)
+
+    def forward(self, x):
+        return self.logits.expand(x.size(0), -1)
+
+
+def test_ensemble_mean_and_vote():
+    members = [_Fixed([2.0, 0.0, 0.0]), _Fixed([0.0, 0.1, 0.0]), _Fixed([0.0, 0.1, 0.0])]
+    x = torch.zeros(2, 1)
+    mean = Ensemble(members, "mean")(x)
+    expected = torch.stack([torch.softmax(m.logits, 0) for m in members]).mean(0)
+    torch.testing.assert_close(mean[0], expected)
+    assert int(mean[0].argmax()) == 0  # one confident member outweighs two hesitant ones
+    assert int(Ensemble(members, "vote")(x)[0].argmax()) == 1  # but loses the vote
+    with pytest.raises(ValueError, match="'Ensemble' expected 'combine'"):
+        Ensemble(members, "max")
