@@ -17,7 +17,7 @@ FAST = dict(dimensions=16, walk_length=10, walks_per_node=5, window_size=3, verb
 def test_sklearn_contract(cls):
     model = cls(**FAST, seed=0)
     with pytest.raises(NotFittedError):
-        model.embedding_
+        _ = model.embedding_
     assert not hasattr(model, "embedding_")
     assert model.fit(karate_club()) is model
     assert model.embedding_.shape == (34, 16) and model.embedding_.dtype == np.float32
