@@ -132,7 +132,8 @@ def random_walks(
     graph = CSRGraph(edge_index, num_nodes, edge_weight)
     generator = make_generator(seed, device)
     starts = start_nodes.repeat(walks_per_node)
-    steps = [starts]
+    walks = torch.full((starts.numel(), walk_length), PAD, dtype=torch.long, device=device)
+    walks[:, 0] = starts
     if graph.col.numel() > 0:
         # Every walker takes every step; one at a dead end walks on from a stand-in node and is masked to
         # padding. This costs less than compacting the walkers at every step.
@@ -140,7 +141,7 @@ def random_walks(
         stand_in = torch.nonzero(graph.degree > 0)[0]
         dead_ends = bool((graph.degree == 0).any())
         current, previous = starts, None
-        for _ in range(1, walk_length):
+        for step in range(1, walk_length):
             safe = torch.where(alive, current, stand_in) if dead_ends else current
             if previous is None or not (p != 1.0 or q != 1.0):
                 chosen = graph.sample_neighbors(safe, generator)
@@ -150,10 +151,7 @@ def random_walks(
                 chosen = torch.where(alive, chosen, PAD)
                 alive = alive & (graph.degree.index_select(0, torch.where(alive, chosen, stand_in)) > 0)
             previous, current = safe, chosen
-            steps.append(chosen)
-    walks = torch.stack(steps, dim=1)
-    if walks.size(1) < walk_length:  # a graph without edges: every walk is its start node
-        walks = torch.cat([walks, walks.new_full((walks.size(0), walk_length - 1), PAD)], dim=1)
+            walks[:, step] = chosen
     return walks
 
 
@@ -162,9 +160,10 @@ def _second_order_step(graph: CSRGraph, previous: Tensor, current: Tensor, p: fl
     """One exact node2vec step per walker by rejection sampling.
 
     Each round draws ``tries`` proposals per pending walker at once and keeps the first accepted one; the
-    walkers still pending (those with a low acceptance rate, e.g. at a leaf whose only move is back) get
-    twice as many proposals next round, so a step takes a few vectorised rounds instead of a long tail of
-    tiny ones. Taking the first accepted proposal of an i.i.d. sequence is exactly rejection sampling.
+    walkers still pending (those with a low acceptance rate, e.g. at a node whose moves are mostly
+    discouraged) get twice as many proposals next round, so a step takes a few vectorised rounds instead
+    of a long tail of tiny ones. Taking the first accepted proposal of an i.i.d. sequence is exactly
+    rejection sampling.
     """
     bound = max(1.0 / p, 1.0, 1.0 / q)
     low, high = min(1.0, 1.0 / q), max(1.0, 1.0 / q)

@@ -114,7 +114,6 @@ def train_skipgram(
 
     inputs = (torch.rand(num_nodes, dimensions, generator=generator, device=device) - 0.5) / dimensions
     contexts = torch.zeros(num_nodes, dimensions, device=device)
-    scale = negative / shared_negatives
 
     if max_pairs is None:
         every_pair = window_pairs(walks, window_size, generator)
@@ -122,28 +121,38 @@ def train_skipgram(
     else:
         per_epoch = max_pairs
     total_batches = max(1, epochs * math.ceil(per_epoch / batch_size))
+    chunk = 64 * batch_size  # pairs drawn at a time: bounds the memory of sampling
     done = 0
     bar = tqdm(total=total_batches, desc="skip-gram", disable=not verbose, leave=False, unit="batch")
     for _ in range(epochs):
         if max_pairs is None:
-            pairs = every_pair.index_select(1, torch.randperm(per_epoch, generator=generator, device=device))
-        else:
-            pairs = sample_window_pairs(walks, window_size, max_pairs, generator)
-        for start in range(0, pairs.size(1), batch_size):
-            lr = learning_rate * max(1.0 - done / total_batches, 1e-4)
-            centre = pairs[0, start:start + batch_size]
-            context = pairs[1, start:start + batch_size]
-            negatives = torch.multinomial(noise, shared_negatives, replacement=True, generator=generator)
-            u = inputs.index_select(0, centre)
-            v = contexts.index_select(0, context)
-            n = contexts.index_select(0, negatives)
-            # d/ds log sigma(s) = 1 - sigma(s); d/ds log sigma(-s) = -sigma(s)
-            g_pos = torch.sigmoid((u * v).sum(1, keepdim=True)).sub_(1.0).mul_(-lr)
-            g_neg = torch.sigmoid(u @ n.t()).mul_(-lr * scale)
-            inputs.index_add_(0, centre, torch.addmm(v.mul_(g_pos), g_neg, n))
-            contexts.index_add_(0, context, u.mul(g_pos))
-            contexts.index_add_(0, negatives, g_neg.t() @ u)
-            done += 1
-            bar.update()
+            order = torch.randperm(per_epoch, generator=generator, device=device)
+        for first in range(0, per_epoch, chunk):
+            count = min(chunk, per_epoch - first)
+            if max_pairs is None:
+                pairs = every_pair.index_select(1, order[first:first + count])
+            else:
+                pairs = sample_window_pairs(walks, window_size, count, generator)
+            for start in range(0, pairs.size(1), batch_size):
+                lr = learning_rate * max(1.0 - done / total_batches, 1e-4)
+                _sgd_step(inputs, contexts, pairs[0, start:start + batch_size], pairs[1, start:start + batch_size],
+                          noise, shared_negatives, negative / shared_negatives, lr, generator)
+                done += 1
+                bar.update()
     bar.close()
     return inputs, contexts
+
+
+def _sgd_step(inputs: Tensor, contexts: Tensor, centre: Tensor, context: Tensor, noise: Tensor,
+              shared_negatives: int, scale: float, lr: float, generator: torch.Generator) -> None:
+    """One hand-written SGD step on a batch of pairs with shared negatives (no autograd)."""
+    negatives = torch.multinomial(noise, shared_negatives, replacement=True, generator=generator)
+    u = inputs.index_select(0, centre)
+    v = contexts.index_select(0, context)
+    n = contexts.index_select(0, negatives)
+    # d/ds log sigma(s) = 1 - sigma(s); d/ds log sigma(-s) = -sigma(s)
+    g_pos = torch.sigmoid((u * v).sum(1, keepdim=True)).sub_(1.0).mul_(-lr)
+    g_neg = torch.sigmoid(u @ n.t()).mul_(-lr * scale)
+    inputs.index_add_(0, centre, torch.addmm(v.mul_(g_pos), g_neg, n))
+    contexts.index_add_(0, context, u.mul(g_pos))
+    contexts.index_add_(0, negatives, g_neg.t() @ u)
