@@ -28,6 +28,62 @@ def _datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+#: model name -> (class, constructor options, training options): the papers' settings
+GNN_SETTINGS = {
+    "gcn": ("GCN", {}, {"lr": 0.01, "weight_decay": 5e-4, "epochs": 200}),
+    "sage": ("GraphSAGE", {}, {"lr": 0.01, "weight_decay": 5e-4, "epochs": 200}),
+    "gat": ("GAT", {}, {"lr": 0.005, "weight_decay": 5e-4, "epochs": 1000, "early_stopping": 100}),
+    "ggnn": ("GGNN", {}, {"lr": 0.01, "weight_decay": 5e-4, "epochs": 200}),
+}
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1 (got {text})")
+    return value
+
+
+def _train(args: argparse.Namespace) -> int:
+    import torch
+
+    from gnnlab import nn
+    from gnnlab.data import load_planetoid, num_classes
+    from gnnlab.train import fit_node_classifier
+
+    data = load_planetoid(args.dataset, split=args.split, seed=args.seed)
+    class_name, model_options, train_options = GNN_SETTINGS[args.model]
+    if args.epochs is not None:
+        train_options = {**train_options, "epochs": args.epochs}
+    torch.manual_seed(args.seed)
+    model = getattr(nn, class_name)(data.num_features, num_classes(data), **model_options)
+    history = fit_node_classifier(model, data, seed=args.seed, device=args.device, verbose=not args.quiet,
+                                  **train_options)
+    print(f"{model}\n{data.name} ({args.split} split), seed {args.seed}, {history['epochs_run']} epochs in "
+          f"{history['train_time']:.1f} s on {history['device']}: test accuracy {history['best_test_acc']:.3f} "
+          f"at the epoch of best validation accuracy ({history['best_epoch']}), "
+          f"{history['final_test_acc']:.3f} at the last")
+    return 0
+
+
+def _embed(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from gnnlab.data import load_planetoid
+    from gnnlab.embedding import DeepWalk, Node2Vec, evaluate_embedding
+    from gnnlab.utils.io import atomic_write
+
+    data = load_planetoid(args.dataset)
+    options = dict(dimensions=args.dimensions, seed=args.seed, device=args.device, verbose=not args.quiet)
+    model = DeepWalk(**options) if args.method == "deepwalk" else Node2Vec(p=args.p, q=args.q, **options)
+    model.fit(data)
+    with atomic_write(args.out, "wb") as handle:
+        np.save(handle, model.embedding_)
+    print(f"{model}: {model.embedding_.shape} embedding of {data.name} written to {args.out}; logistic regression "
+          f"on the public split: test accuracy {evaluate_embedding(model, data):.3f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gnnlab", description="Graph neural networks and random-walk embeddings, compared.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -36,6 +92,30 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--datasets", nargs="+", default=list(DATASETS), type=str.lower,
                       choices=list(DATASETS), metavar="NAME", help="cora and/or citeseer (default: both)")
     info.set_defaults(handler=_datasets)
+
+    train = commands.add_parser("train", help="train one GNN on one dataset",
+                                description="Train a GNN with its paper's hyper-parameters and report test accuracy.")
+    train.add_argument("model", choices=list(GNN_SETTINGS), help="the model")
+    train.add_argument("--dataset", default="cora", type=str.lower, choices=list(DATASETS))
+    train.add_argument("--split", default="public", choices=["public", "full", "random"])
+    train.add_argument("--epochs", type=_positive, default=None, help="override the paper's number of epochs")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(handler=_train)
+
+    embed = commands.add_parser("embed", help="learn DeepWalk or node2vec embeddings and save them",
+                                description="Fit DeepWalk or node2vec on a dataset and save the (N, d) array.")
+    embed.add_argument("method", choices=["deepwalk", "node2vec"])
+    embed.add_argument("--dataset", default="cora", type=str.lower, choices=list(DATASETS))
+    embed.add_argument("--out", required=True, help="output .npy file")
+    embed.add_argument("--dimensions", type=_positive, default=128)
+    embed.add_argument("--p", type=float, default=1.0, help="node2vec return parameter")
+    embed.add_argument("--q", type=float, default=1.0, help="node2vec in-out parameter")
+    embed.add_argument("--seed", type=int, default=0)
+    embed.add_argument("--device", default="auto")
+    embed.add_argument("--quiet", action="store_true")
+    embed.set_defaults(handler=_embed)
     return parser
 
 

@@ -47,23 +47,34 @@ class CSRGraph:
         self.weighted = edge_weight is not None
         if self.weighted:
             weight = edge_weight[order].to(torch.float64)
+            self.weight_sorted = weight
             self.cumweight = torch.cumsum(weight, 0)
             start = torch.cat([weight.new_zeros(1), self.cumweight])
             self.row_start_weight = start[self.rowptr[:-1]]
             self.row_weight = start[self.rowptr[1:]] - self.row_start_weight
 
-    def sample_neighbors(self, nodes: Tensor, generator: torch.Generator) -> Tensor:
-        """One neighbour of each node (all must have out-edges), with probability proportional to weight."""
+    def sample_neighbors(self, nodes: Tensor, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        """One neighbour of each node (all must have out-edges), with probability proportional to weight.
+
+        Also returns a second uniform number per draw, free: the position of the uniform variate inside the
+        chosen neighbour's share of ``[0, 1)``, rescaled to ``[0, 1)``, is uniform and independent of which
+        neighbour was chosen (float64 leaves it ~40 random bits). node2vec's acceptance test uses it.
+        """
         uniform = torch.rand(nodes.numel(), generator=generator, device=nodes.device, dtype=torch.float64)
         start = self.rowptr.index_select(0, nodes)
         degree = self.degree.index_select(0, nodes)
         if not self.weighted:
-            offset = (uniform * degree).long().minimum(degree - 1)
+            scaled = uniform * degree
+            offset = scaled.long().minimum(degree - 1)
+            fraction = scaled - offset
         else:
             target = self.row_start_weight.index_select(0, nodes) + uniform * self.row_weight.index_select(0, nodes)
             position = torch.searchsorted(self.cumweight, target, right=True)
             offset = (position - start).clamp_(min=0).minimum(degree - 1)
-        return self.col.index_select(0, start + offset)
+            edge = start + offset
+            width = self.weight_sorted.index_select(0, edge)
+            fraction = (target - (self.cumweight.index_select(0, edge) - width)) / width
+        return self.col.index_select(0, start + offset), fraction.clamp_(0.0, 1.0 - 1e-12)
 
     def has_edge(self, source: Tensor, target: Tensor) -> Tensor:
         """Whether ``source[k] -> target[k]`` is an edge, for every ``k`` (binary search in the sorted keys)."""
@@ -144,7 +155,7 @@ def random_walks(
         for step in range(1, walk_length):
             safe = torch.where(alive, current, stand_in) if dead_ends else current
             if previous is None or not (p != 1.0 or q != 1.0):
-                chosen = graph.sample_neighbors(safe, generator)
+                chosen = graph.sample_neighbors(safe, generator)[0]
             else:
                 chosen = _second_order_step(graph, previous, safe, p, q, generator)
             if dead_ends:
@@ -173,13 +184,13 @@ def _second_order_step(graph: CSRGraph, previous: Tensor, current: Tensor, p: fl
     pending = torch.arange(current.numel(), device=current.device)
     nodes, back = current, previous
     while pending.numel() > 0:
-        proposal = graph.sample_neighbors(nodes, generator)
-        threshold = torch.rand(proposal.numel(), generator=generator, device=current.device,
-                               dtype=torch.float64) * bound
+        proposal, fraction = graph.sample_neighbors(nodes, generator)
+        threshold = fraction.mul_(bound)
         # accept iff threshold < alpha(t, x); the edge look-up is needed only where 1 and 1/q disagree
         returning = proposal == back
         accept = torch.where(returning, threshold < 1.0 / p, threshold < low)
-        undecided = torch.nonzero(~returning & (threshold >= low) & (threshold < high)).view(-1)
+        undecided = torch.nonzero(~returning & (threshold >= low) & (threshold < high)).view(-1) if low < high \
+            else pending[:0]
         if undecided.numel() > 0:
             linked = graph.has_edge(back.index_select(0, undecided), proposal.index_select(0, undecided))
             # in the undecided band exactly one of the two outcomes (1 or 1/q) clears the threshold
