@@ -4,10 +4,14 @@ import socket
 
 import pytest
 import torch
+from hypothesis import settings
 
 from gnnlab.data import load_planetoid
 
 torch.set_num_threads(min(2, torch.get_num_threads()))
+# property tests draw the same examples on every run: the suite is deterministic
+settings.register_profile("gnnlab", derandomize=True, deadline=None, database=None)
+settings.load_profile("gnnlab")
 
 
 @pytest.fixture

@@ -98,12 +98,13 @@ def _apportion(weights: Tensor, sizes: Tensor) -> Tensor:
     # a path of columns o -> m -> ... -> u (found by breadth-first search) keeps every row sum and keeps
     # every cell at its floor or floor + 1; such a path exists by the matrix rounding theorem.
     rounded_up = counts > ideal.floor().long()
+    can_round_up = ideal > ideal.floor()  # a cell whose ideal count is whole must keep it
     while True:
         excess = counts.sum(0) - totals
         over = (excess > 0).nonzero().view(-1)
         if over.numel() == 0:
             return counts
-        path = _move_path(rounded_up, int(over[0]), excess)
+        path = _move_path(rounded_up, can_round_up, int(over[0]), excess)
         for group, source, target in path:
             counts[group, source] -= 1
             counts[group, target] += 1
@@ -111,7 +112,7 @@ def _apportion(weights: Tensor, sizes: Tensor) -> Tensor:
             rounded_up[group, target] = True
 
 
-def _move_path(rounded_up: Tensor, start: int, excess: Tensor) -> list[tuple[int, int, int]]:
+def _move_path(rounded_up: Tensor, can_round_up: Tensor, start: int, excess: Tensor) -> list[tuple[int, int, int]]:
     """Shortest chain of single-unit moves from column ``start`` to a column below its total."""
     parts = rounded_up.size(1)
     previous: dict[int, tuple[int, int]] = {start: (-1, -1)}
@@ -122,7 +123,7 @@ def _move_path(rounded_up: Tensor, start: int, excess: Tensor) -> list[tuple[int
             for target in range(parts):
                 if target in previous:
                     continue
-                rows = (rounded_up[:, column] & ~rounded_up[:, target]).nonzero().view(-1)
+                rows = (rounded_up[:, column] & ~rounded_up[:, target] & can_round_up[:, target]).nonzero().view(-1)
                 if rows.numel() == 0:
                     continue
                 previous[target] = (column, int(rows[0]))

@@ -109,24 +109,8 @@ class _SparseDenseMatmul(torch.autograd.Function):
 def sparse_linear(x: SparseMatrix, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     r"""``x @ weight.T + bias`` for sparse features ``x`` (``(N, F_in)``), weight ``(F_out, F_in)``.
 
-    The gradient with respect to the weight is :math:`G^\top X`, computed as :math:`(X^\top G)^\top`
-    with the cached transpose.
+    This is :meth:`SparseMatrix.matmul` with ``weight.T``: the gradient with respect to the weight,
+    :math:`G^\top X`, comes out of the cached transpose as :math:`(X^\top G)^\top`.
     """
-    out = _SparseWeightMatmul.apply(x, weight)
+    out = x.matmul(weight.t())
     return out if bias is None else out + bias
-
-
-class _SparseWeightMatmul(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x: SparseMatrix, weight: Tensor) -> Tensor:
-        ctx.x = x
-        return _csr(x.crow, x.col, x.values.to(weight.dtype), x.shape) @ weight.t()
-
-    @staticmethod
-    def backward(ctx, grad: Tensor):
-        x = ctx.x
-        if not ctx.needs_input_grad[1]:
-            return None, None
-        values_t = x.values[x.perm_t].to(grad.dtype)
-        x_t = _csr(x.crow_t, x.col_t, values_t, (x.shape[1], x.shape[0]))
-        return None, (x_t @ grad.contiguous()).t()

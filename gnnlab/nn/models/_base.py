@@ -1,8 +1,10 @@
 """What every node-classification model shares: validation at its entry, ``forward`` and ``embed``."""
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 
+from gnnlab.nn.functional.dropout import dropout
 from gnnlab.nn.functional.sparse import SparseMatrix
 from gnnlab.utils.validation import check_edge_index, check_features
 
@@ -71,6 +73,28 @@ class NodeModel(nn.Module):
                    **self.extra_config(), "dropout": self.dropout}
         text = ", ".join(f"{k}={v}" for k, v in options.items() if v is not None)
         return f"{type(self).__name__}({self.in_channels}, {self.out_channels}, {text})"
+
+
+class ConvStack(NodeModel):
+    """A model that is a list ``convs`` of layers with an activation and dropout before each layer after the
+    first (dropout before the first too, on the input features)."""
+
+    convs: nn.ModuleList
+
+    @staticmethod
+    def activation(x: Tensor) -> Tensor:
+        return torch.relu(x)
+
+    def reset_parameters(self) -> None:
+        for conv in self.convs:
+            conv.reset_parameters()
+
+    def _run(self, x, edge_index, edge_weight):
+        hidden = x
+        for i, conv in enumerate(self.convs):
+            hidden = dropout(self.activation(x) if i > 0 else x, self.dropout, self.training)
+            x = conv(hidden, edge_index, edge_weight)
+        return x, hidden
 
 
 def check_model_args(who: str, dropout: float, **sizes: int) -> None:

@@ -1,15 +1,13 @@
 """The GCN of Kipf & Welling (ICLR 2017), any depth."""
 from __future__ import annotations
 
-import torch.nn.functional as F
 from torch import nn
 
 from gnnlab.nn.conv.gcn_conv import GCNConv
-from gnnlab.nn.functional.dropout import dropout
-from gnnlab.nn.models._base import NodeModel, check_model_args
+from gnnlab.nn.models._base import ConvStack, check_model_args
 
 
-class GCN(NodeModel):
+class GCN(ConvStack):
     r"""A stack of :class:`~gnnlab.nn.conv.GCNConv` layers with ReLU and dropout:
 
     .. math:: Z = \tilde{A}\, \operatorname{ReLU}(\tilde{A} X W^{(0)}) W^{(1)}, \qquad
@@ -33,14 +31,3 @@ class GCN(NodeModel):
         sizes = [in_channels] + [hidden_channels] * (num_layers - 1) + [out_channels]
         self.convs = nn.ModuleList(GCNConv(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        for conv in self.convs:
-            conv.reset_parameters()
-
-    def _run(self, x, edge_index, edge_weight):
-        hidden = x
-        for i, conv in enumerate(self.convs):
-            hidden = dropout(F.relu(x) if i > 0 else x, self.dropout, self.training)
-            x = conv(hidden, edge_index, edge_weight)
-        return x, hidden

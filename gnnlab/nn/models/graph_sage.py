@@ -1,15 +1,13 @@
 """GraphSAGE (Hamilton et al., NeurIPS 2017) for node classification."""
 from __future__ import annotations
 
-import torch.nn.functional as F
 from torch import nn
 
 from gnnlab.nn.conv.sage_conv import SAGEConv
-from gnnlab.nn.functional.dropout import dropout
-from gnnlab.nn.models._base import NodeModel, check_model_args
+from gnnlab.nn.models._base import ConvStack, check_model_args
 
 
-class GraphSAGE(NodeModel):
+class GraphSAGE(ConvStack):
     r"""A stack of :class:`~gnnlab.nn.conv.SAGEConv` layers with ReLU and dropout:
 
     .. math:: h_i^{(l+1)} = \operatorname{ReLU}\Big(W_1^{(l)} h_i^{(l)} +
@@ -32,17 +30,6 @@ class GraphSAGE(NodeModel):
         sizes = [in_channels] + [hidden_channels] * (num_layers - 1) + [out_channels]
         self.convs = nn.ModuleList(SAGEConv(a, b, aggr=aggr) for a, b in zip(sizes[:-1], sizes[1:]))
         self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        for conv in self.convs:
-            conv.reset_parameters()
-
-    def _run(self, x, edge_index, edge_weight):
-        hidden = x
-        for i, conv in enumerate(self.convs):
-            hidden = dropout(F.relu(x) if i > 0 else x, self.dropout, self.training)
-            x = conv(hidden, edge_index, edge_weight)
-        return x, hidden
 
     def extra_config(self) -> dict:
         return {"aggr": self.aggr}
