@@ -84,6 +84,18 @@ def _embed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from gnnlab.experiments import compare
+
+    result = compare(args.methods, args.datasets, split=args.split, seeds=args.seeds, device=args.device,
+                     run_name=args.run_name, out_dir=args.out_dir, quick=args.quick, verbose=not args.quiet,
+                     tsne=not args.no_tsne)
+    print(result["table"])
+    print(f"results in {result['folder']}: summary.md, runs.csv, runs.json, accuracy.png, curves.png"
+          + ("" if args.no_tsne else ", tsne.png"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gnnlab", description="Graph neural networks and random-walk embeddings, compared.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -92,6 +104,27 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--datasets", nargs="+", default=list(DATASETS), type=str.lower,
                       choices=list(DATASETS), metavar="NAME", help="cora and/or citeseer (default: both)")
     info.set_defaults(handler=_datasets)
+
+    from gnnlab.experiments.methods import METHODS
+
+    compare = commands.add_parser(
+        "compare", help="compare embedding baselines and GNNs over seeds (the main job)",
+        description="Run methods x datasets x seeds, resume an interrupted run of the same name, and write a "
+                    "Markdown table (ours beside published figures), runs.csv/json and plots.")
+    compare.add_argument("--datasets", nargs="+", default=list(DATASETS), type=str.lower, choices=list(DATASETS),
+                         metavar="NAME", help=f"from {list(DATASETS)} (default: all)")
+    compare.add_argument("--methods", nargs="+", default=list(METHODS), type=str.lower, choices=list(METHODS),
+                         metavar="METHOD", help=f"from {list(METHODS)} (default: all)")
+    compare.add_argument("--split", default="public", choices=["public", "random"],
+                         help="Planetoid's public split or a stratified 60/20/20 split per seed")
+    compare.add_argument("--seeds", type=_positive, default=3, help="seeds per cell (default: 3)")
+    compare.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    compare.add_argument("--run-name", default="default", help="results go to OUT_DIR/RUN_NAME; reuse to resume")
+    compare.add_argument("--out-dir", default="results", help="parent folder of the results (default: results)")
+    compare.add_argument("--quick", action="store_true", help="tiny epochs and walks: a smoke test, not a result")
+    compare.add_argument("--no-tsne", action="store_true", help="skip the t-SNE plot")
+    compare.add_argument("--quiet", action="store_true", help="no progress bar")
+    compare.set_defaults(handler=_compare)
 
     train = commands.add_parser("train", help="train one GNN on one dataset",
                                 description="Train a GNN with its paper's hyper-parameters and report test accuracy.")
@@ -126,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, TypeError) as error:
         print(f"gnnlab {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"gnnlab {args.command}: interrupted; finished cells are saved, run the same command to resume",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,124 @@
+"""The methods compared: each trains on a dataset's train mask and reports test accuracy.
+
+Every method is a function ``(data, config, seed, device, verbose) -> MethodResult``; ``config`` is the
+method's TOML file as a dict (``[model]`` and ``[train]`` tables).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch_geometric.data import Data
+
+from gnnlab.data.planetoid import num_classes
+
+
+@dataclass
+class MethodResult:
+    accuracy: float
+    train_time: float
+    device: str
+    #: per-epoch validation accuracy, for training curves (GNNs and the MLP)
+    curve: list[float] = field(default_factory=list)
+    #: ``(N, d)`` node representations, for t-SNE plots (embeddings and GNN hidden layers)
+    embedding: np.ndarray | None = None
+
+
+def _gnn(class_name: str) -> Callable[..., MethodResult]:
+    def run(data: Data, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
+        from gnnlab import nn
+        from gnnlab.train import fit_node_classifier
+
+        torch.manual_seed(seed)
+        model = getattr(nn, class_name)(data.num_features, num_classes(data), **config.get("model", {}))
+        history = fit_node_classifier(model, data, seed=seed, device=device, verbose=verbose,
+                                      **config.get("train", {}))
+        model.eval()
+        with torch.no_grad():
+            hidden = model.embed(data.x.to(device), data.edge_index.to(device))
+        return MethodResult(history["best_test_acc"], history["train_time"], str(device), history["val_acc"],
+                            hidden.cpu().numpy())
+    return run
+
+
+def _embedding(class_name: str) -> Callable[..., MethodResult]:
+    def run(data: Data, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
+        from gnnlab import embedding
+        from gnnlab.embedding import evaluate_embedding
+
+        start = time.perf_counter()
+        model = getattr(embedding, class_name)(seed=seed, device=str(device), verbose=verbose,
+                                               **config.get("model", {}))
+        model.fit(data)
+        accuracy = evaluate_embedding(model, data)
+        return MethodResult(accuracy, time.perf_counter() - start, str(device), embedding=model.embedding_)
+    return run
+
+
+def _mlp(data: Data, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
+    from gnnlab.nn import MLP
+    from gnnlab.regularize import EarlyStopping
+    from gnnlab.train import evaluate, fit_classifier
+
+    model_options, train = dict(config.get("model", {})), dict(config.get("train", {}))
+    torch.manual_seed(seed)
+    model = MLP(data.num_features, model_options.pop("hidden_channels", [64]), num_classes(data), **model_options)
+    x, y = data.x, data.y
+    optimizer = torch.optim.Adam(model.parameters(), lr=train.get("lr", 0.01),
+                                 weight_decay=train.get("weight_decay", 5e-4))
+    stopper = EarlyStopping(train.get("patience", 50), mode="max", monitor="val_acc")
+    history = fit_classifier(model, x[data.train_mask], y[data.train_mask], x_val=x[data.val_mask],
+                             y_val=y[data.val_mask], epochs=train.get("epochs", 200), batch_size=None,
+                             optimizer=optimizer, early_stopping=stopper, seed=seed, device=device, verbose=verbose)
+    accuracy = evaluate(model, x[data.test_mask].to(device), y[data.test_mask].to(device))[1]
+    return MethodResult(accuracy, history["train_time"], str(device), history["val_acc"])
+
+
+def _logreg(data: Data, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
+    from sklearn.linear_model import LogisticRegression
+
+    start = time.perf_counter()
+    x, y = data.x.numpy(), data.y.numpy()
+    train, test = data.train_mask.numpy(), data.test_mask.numpy()
+    model = LogisticRegression(random_state=seed, **config.get("model", {})).fit(x[train], y[train])
+    return MethodResult(float(model.score(x[test], y[test])), time.perf_counter() - start, "cpu")
+
+
+def _labelprop(data: Data, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
+    r"""Label propagation (Zhou et al. 2004): :math:`F \leftarrow \alpha S F + (1 - \alpha) Y` with
+    :math:`S = D^{-1/2} A D^{-1/2}` and :math:`Y` the one-hot training labels; predict :math:`\arg\max F`."""
+    from gnnlab.nn.functional import SparseMatrix, gcn_norm
+
+    options = config.get("model", {})
+    alpha, iterations = options.get("alpha", 0.99), options.get("iterations", 50)
+    start = time.perf_counter()
+    edge_index, weight = gcn_norm(data.edge_index.to(device), None, data.num_nodes, add_self_loops=False)
+    matrix = SparseMatrix.from_coo(edge_index[1], edge_index[0], weight, (data.num_nodes, data.num_nodes))
+    y = data.y.to(device)
+    train = data.train_mask.to(device)
+    seeds = torch.zeros(data.num_nodes, num_classes(data), device=device)
+    seeds[train, y[train]] = 1.0
+    labels = seeds.clone()
+    for _ in range(iterations):
+        labels = alpha * matrix.matmul(labels) + (1 - alpha) * seeds
+    test = data.test_mask.to(device)
+    accuracy = float((labels.argmax(1)[test] == y[test]).float().mean())
+    return MethodResult(accuracy, time.perf_counter() - start, str(device))
+
+
+#: method name -> runner, in the order the tables list them
+METHODS: dict[str, Callable[..., MethodResult]] = {
+    "mlp": _mlp,
+    "logreg": _logreg,
+    "labelprop": _labelprop,
+    "deepwalk": _embedding("DeepWalk"),
+    "node2vec": _embedding("Node2Vec"),
+    "gcn": _gnn("GCN"),
+    "sage": _gnn("GraphSAGE"),
+    "gat": _gnn("GAT"),
+    "ggnn": _gnn("GGNN"),
+}
