@@ -37,7 +37,8 @@ def test_quick_run_writes_table_csv_json_and_plots(tmp_path, capsys):
     assert json.loads((folder / "runs.json").read_text()) == json.loads(before)
 
 
-def test_sigkill_then_resume_without_duplicates(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
+def test_interrupt_then_resume_without_duplicates(tmp_path, stop):
     command = [sys.executable, "-m", "gnnlab", *QUICK, "--out-dir", str(tmp_path), "--run-name", "k",
                "--datasets", "cora", "--methods", "logreg", "labelprop", "mlp", "gcn", "--seeds", "3"]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
@@ -46,8 +47,8 @@ def test_sigkill_then_resume_without_duplicates(tmp_path):
     deadline = time.time() + 120
     while time.time() < deadline and (not record.is_file() or len(json.loads(record.read_text() or "[]")) < 2):
         time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.send_signal(stop)
+    process.wait(timeout=60)
     finished = json.loads(record.read_text())
     assert 2 <= len(finished) < 12, "kill the run mid-way"
     assert subprocess.run(command, env=env, capture_output=True).returncode == 0
