@@ -114,9 +114,8 @@ def load_planetoid(
         bad = _find_corrupt_file(raw_dir, canonical)
         if bad is None:
             raise
-        fail(who, f"a readable Planetoid raw file at '{bad[0]}'; restore it from gnnlab's datasets/ folder "
-             f"or {_SOURCE}", f"{type(bad[1]).__name__}: {bad[1]}")
-        raise AssertionError("unreachable") from error
+        raise ValueError(f"'{who}' expected a readable Planetoid raw file at '{bad[0]}'; restore it from gnnlab's "
+                         f"datasets/ folder or {_SOURCE} (got {type(bad[1]).__name__}: {bad[1]})") from error
     data = dataset[0]
     data.name = canonical
     if split == "random":

@@ -29,9 +29,11 @@ class RandomWalkEmbedding(BaseEstimator):
             edge_index, num_nodes, weight = data.edge_index, data.num_nodes, getattr(data, "edge_weight", None)
             self.node_names_ = data.node_names
         elif isinstance(graph, Data):
+            self.__dict__.pop("node_names_", None)  # from an earlier fit on a networkx graph
             edge_index, weight = graph.edge_index, getattr(graph, "edge_weight", None)
             num_nodes = graph.num_nodes if num_nodes is None else num_nodes
         elif isinstance(graph, Tensor):
+            self.__dict__.pop("node_names_", None)
             edge_index, weight = graph, None
         else:
             fail(who, "'graph' to be a networkx graph, a torch_geometric Data or an edge_index tensor",
