@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -28,8 +28,3 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs) -> Ite
         Path(tmp).unlink(missing_ok=True)
         raise
 
-
-def atomic_save(path: str | os.PathLike, save: Callable[[IO], None], binary: bool = True) -> None:
-    """Call ``save(handle)`` on a temporary file and move it onto ``path`` atomically."""
-    with atomic_write(path, "wb" if binary else "w") as handle:
-        save(handle)

@@ -82,6 +82,22 @@ def check_edge_index(who: str, edge_index: Any, num_nodes: int | None = None, na
     return edge_index
 
 
+def check_feature_width(who: str, x: Any, in_channels: int | None) -> int:
+    """Check that ``x`` (a tensor of shape ``(N, F)`` or sparse features with a ``shape``) has ``in_channels``
+    columns (``None``: any); return ``N``. Shapes only: cheap enough for every call of a layer."""
+    if isinstance(x, Tensor):
+        if x.dim() != 2:
+            fail(who, "'x' of shape (N, F)", tuple(x.shape))
+        shape = tuple(x.shape)
+    elif isinstance(getattr(x, "shape", None), tuple) and len(x.shape) == 2:
+        shape = x.shape
+    else:
+        fail(who, "'x' to be a torch.Tensor of shape (N, F)", type(x).__name__, TypeError)
+    if in_channels is not None and shape[1] != in_channels:
+        fail(who, f"'x' with {in_channels} features per node (in_channels)", shape[1])
+    return shape[0]
+
+
 def check_features(who: str, x: Any, num_nodes: int | None = None, in_channels: int | None = None,
                    name: str = "x") -> Tensor:
     """Check a node-feature matrix: a floating tensor of shape ``(N, F)`` with finite values."""

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from gnnlab.nn.functional.scatter import scatter
 from gnnlab.nn.functional.sparse import SparseMatrix
-from gnnlab.utils.validation import check_choice, check_edge_index, check_features
+from gnnlab.utils.validation import check_choice, check_edge_index, check_feature_width
 
 
 class MessagePassing(nn.Module):
@@ -124,22 +124,11 @@ class MessagePassing(nn.Module):
             edge_weight = edge_weight / in_degree[edge_index[1]].to(edge_weight.dtype)
         return edge_index, edge_weight
 
-    def check_inputs(self, x: Tensor | SparseMatrix | None, edge_index: Tensor, in_channels: int | None,
+    def check_inputs(self, x: Tensor | SparseMatrix, edge_index: Tensor, in_channels: int | None,
                      edge_weight: Tensor | None = None) -> int:
         """Validate the inputs of ``forward`` once per ``edge_index`` and return the number of nodes."""
         who = type(self).__name__
-        if isinstance(x, SparseMatrix):
-            num_nodes = x.shape[0]
-            if in_channels is not None and in_channels > 0 and x.shape[1] != in_channels:
-                raise ValueError(f"'{who}' expected 'x' with {in_channels} features per node (in_channels) "
-                                 f"(got {x.shape[1]})")
-        elif x is not None:
-            if not isinstance(x, Tensor) or x.dim() != 2:
-                check_features(who, x)
-            num_nodes = x.size(0)
-            if in_channels is not None and in_channels > 0 and x.size(1) != in_channels:
-                raise ValueError(f"'{who}' expected 'x' with {in_channels} features per node (in_channels) "
-                                 f"(got {x.size(1)})")
+        num_nodes = check_feature_width(who, x, in_channels)
         key = (edge_index, getattr(edge_index, "_version", None), num_nodes)
         if self._checked is None or not _same_key(self._checked, key):
             check_edge_index(who, edge_index, num_nodes)

@@ -1,4 +1,6 @@
-r"""The notes' activation functions (section 2.1), with their derivatives for hand-written backprop.
+r"""The notes' activation functions (section 2.1), and the derivatives
+hand-written backprop uses (:class:`gnnlab.nn.manual.TwoLayerNet` computes :math:`\sigma'` from the stored
+activation, :math:`a(1 - a)`).
 
 .. math::
     \sigma(x) = \frac{1}{1 + e^{-x}}, \quad \sigma'(x) = \sigma(x)(1 - \sigma(x)); \qquad
@@ -25,15 +27,6 @@ def tanh(x: Tensor) -> Tensor:
 
 def relu(x: Tensor) -> Tensor:
     return torch.relu(x)
-
-
-def sigmoid_derivative(x: Tensor) -> Tensor:
-    s = torch.sigmoid(x)
-    return s * (1 - s)
-
-
-def tanh_derivative(x: Tensor) -> Tensor:
-    return 1 - torch.tanh(x) ** 2
 
 
 ACTIVATIONS = {"relu": relu, "tanh": tanh, "sigmoid": sigmoid}

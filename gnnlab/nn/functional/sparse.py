@@ -63,10 +63,6 @@ class SparseMatrix:
         """The same structure with other values (e.g. after dropout)."""
         return SparseMatrix(self.crow, self.col, values, self.shape, self.crow_t, self.col_t, self.perm_t)
 
-    def to(self, device: torch.device | str) -> SparseMatrix:
-        moved = [t.to(device) for t in (self.crow, self.col, self.values, self.crow_t, self.col_t, self.perm_t)]
-        return SparseMatrix(moved[0], moved[1], moved[2], self.shape, moved[3], moved[4], moved[5])
-
     @property
     def nnz(self) -> int:
         return self.col.numel()

@@ -6,7 +6,7 @@ from torch import Tensor, nn
 
 from gnnlab.nn.functional.dropout import dropout
 from gnnlab.nn.functional.sparse import SparseMatrix
-from gnnlab.utils.validation import check_edge_index, check_features
+from gnnlab.utils.validation import check_edge_index, check_feature_width, check_features
 
 
 class NodeModel(nn.Module):
@@ -43,15 +43,8 @@ class NodeModel(nn.Module):
                 a is b for a, b in zip(self._checked[0], inputs)):
             return
         who = type(self).__name__
-        if isinstance(x, SparseMatrix):
-            if x.shape[1] != self.in_channels:
-                raise ValueError(f"'{who}' expected 'x' with {self.in_channels} features per node (in_channels) "
-                                 f"(got {x.shape[1]})")
-            check_features(who, x.values.view(-1, 1))
-            num_nodes = x.shape[0]
-        else:
-            check_features(who, x, in_channels=self.in_channels)
-            num_nodes = x.size(0)
+        num_nodes = check_feature_width(who, x, self.in_channels)
+        check_features(who, x.values.view(-1, 1) if isinstance(x, SparseMatrix) else x)
         check_edge_index(who, edge_index, num_nodes)
         if edge_weight is not None:
             if not isinstance(edge_weight, Tensor) or edge_weight.shape != (edge_index.size(1),):
