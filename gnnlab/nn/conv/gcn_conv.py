@@ -47,6 +47,8 @@ class GCNConv(MessagePassing):
     def __init__(self, in_channels: int, out_channels: int, improved: bool = False, cached: bool = False,
                  add_self_loops: bool = True, normalize: bool = True, bias: bool = True) -> None:
         super().__init__(aggr="sum")
+        # 1 / sqrt(d_j d_i) needs every source's degree, which a batch of targets does not see
+        self.target_local = not normalize
         check_positive_int("GCNConv", "in_channels", in_channels)
         check_positive_int("GCNConv", "out_channels", out_channels)
         self.in_channels, self.out_channels = in_channels, out_channels

@@ -41,9 +41,15 @@ class MessagePassing(nn.Module):
 
     Set ``use_sparse = False`` on a layer to force the per-edge message path (the textbook form) where the
     layer would otherwise use the sparse product; both give the same result.
+
+    ``target_local`` says that one call's output at node :math:`i` depends only on the features of
+    :math:`i` and of its in-neighbours and on the edges into :math:`i`, so that it can be computed on the
+    subgraph of a batch of targets and their in-neighbours (layer-wise inference). A layer whose
+    coefficients also need the *sources'* degrees (GCN's symmetric normalisation) sets it to ``False``.
     """
 
     use_sparse: bool = True
+    target_local: bool = True
 
     def __init__(self, aggr: str = "sum") -> None:
         super().__init__()

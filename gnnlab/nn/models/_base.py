@@ -4,9 +4,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from gnnlab.data.neighbor_loader import InEdges
 from gnnlab.nn.functional.dropout import dropout
 from gnnlab.nn.functional.sparse import SparseMatrix
-from gnnlab.utils.validation import check_edge_index, check_feature_width, check_features
+from gnnlab.utils.validation import check_edge_index, check_feature_width, check_features, check_positive_int
 
 
 class NodeModel(nn.Module):
@@ -23,18 +24,55 @@ class NodeModel(nn.Module):
         super().__init__()
         self._checked: tuple | None = None
 
-    def forward(self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
-        """Logits ``(N, out_channels)``."""
+    def forward(self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None, *,
+                num_sampled_nodes_per_hop: list[int] | None = None,
+                num_sampled_edges_per_hop: list[int] | None = None) -> Tensor:
+        """Logits ``(N, out_channels)``.
+
+        On a mini-batch from :class:`~gnnlab.data.NeighborLoader`, passing its ``num_sampled_nodes`` and
+        ``num_sampled_edges`` as ``num_sampled_nodes_per_hop`` and ``num_sampled_edges_per_hop`` (PyG's names)
+        lets layer :math:`l` skip the outermost :math:`l` hops, whose outputs cannot
+        reach the seeds any more (PyG's ``trim_to_layer``): the seeds' logits are unchanged, the work
+        shrinks, and only the first rows (the seeds and the inner hops) are returned.
+        """
         self.check_inputs(x, edge_index, edge_weight)
-        return self._run(x, edge_index, edge_weight)[0]
+        hops = None
+        if num_sampled_nodes_per_hop is not None or num_sampled_edges_per_hop is not None:
+            hops = _check_hops(type(self).__name__, num_sampled_nodes_per_hop, num_sampled_edges_per_hop,
+                               x.shape[0], edge_index.size(1))
+        return self._run(x, edge_index, edge_weight, hops)[0]
 
     def embed(self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
         """The last hidden representation (the output layer's input), e.g. for a t-SNE plot."""
         self.check_inputs(x, edge_index, edge_weight)
         return self._run(x, edge_index, edge_weight)[1]
 
-    def _run(self, x, edge_index, edge_weight) -> tuple[Tensor, Tensor]:
+    def _run(self, x, edge_index, edge_weight, hops=None) -> tuple[Tensor, Tensor]:
+        """``(logits, last hidden)``; ``hops`` is ``(num_sampled_nodes, num_sampled_edges)`` or ``None``, and a
+        model may ignore it (it only saves work)."""
         raise NotImplementedError
+
+    @torch.no_grad()
+    def inference(self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None,
+                  batch_size: int | None = None) -> Tensor:
+        """Logits of every node in evaluation mode (no dropout) and without autograd.
+
+        Models made of one layer per hop (``GCN``, ``GraphSAGE``, ``GAT``) compute them layer by layer
+        over the full neighbourhoods, ``batch_size`` target nodes at a time, so memory stays bounded on
+        graphs whose messages do not fit at once. Other models run one full forward pass.
+        """
+        was_training = self.training
+        self.eval()
+        try:
+            self.check_inputs(x, edge_index, edge_weight)
+            if batch_size is not None:
+                check_positive_int(f"{type(self).__name__}.inference", "batch_size", batch_size)
+            return self._inference(x, edge_index, edge_weight, batch_size)
+        finally:
+            self.train(was_training)
+
+    def _inference(self, x, edge_index, edge_weight, batch_size) -> Tensor:
+        return self._run(x, edge_index, edge_weight)[0]
 
     def check_inputs(self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None) -> None:
         inputs = (x, edge_index, edge_weight)
@@ -82,12 +120,68 @@ class ConvStack(NodeModel):
         for conv in self.convs:
             conv.reset_parameters()
 
-    def _run(self, x, edge_index, edge_weight):
+    def _run(self, x, edge_index, edge_weight, hops=None):
         hidden = x
         for i, conv in enumerate(self.convs):
+            # drop the outermost hops, whose outputs reach no seed any more (not under GCN's normalisation,
+            # which would then see other degrees)
+            if i > 0 and hops is not None and conv.target_local:
+                nodes, edges = sum(hops[0][:len(hops[0]) - i]), sum(hops[1][:len(hops[1]) - i])
+                x, edge_index = x[:nodes], edge_index[:, :edges]
+                edge_weight = None if edge_weight is None else edge_weight[:edges]
             hidden = dropout(self.activation(x) if i > 0 else x, self.dropout, self.training)
-            x = conv(hidden, edge_index, edge_weight)
+            x = conv(hidden, edge_index) if edge_weight is None else conv(hidden, edge_index, edge_weight)
         return x, hidden
+
+    def _inference(self, x, edge_index, edge_weight, batch_size):
+        num_nodes = x.shape[0]
+        in_edges = None
+        for i, conv in enumerate(self.convs):
+            h = self.activation(x) if i > 0 else x
+            extra = () if edge_weight is None else (edge_weight,)
+            if batch_size is None or batch_size >= num_nodes or not conv.target_local or isinstance(h, SparseMatrix):
+                x = conv(h, edge_index, *extra)
+                continue
+            if in_edges is None:
+                in_edges = InEdges(edge_index, num_nodes)
+            parts = []
+            for start in range(0, num_nodes, batch_size):
+                stop = min(start + batch_size, num_nodes)
+                nodes, local_edges, edge_id = _in_neighbourhood(in_edges, start, stop)
+                extra = () if edge_weight is None else (edge_weight.index_select(0, edge_id),)
+                parts.append(conv(h.index_select(0, nodes), local_edges, *extra)[: stop - start])
+            x = torch.cat(parts)
+        return x
+
+
+def _check_hops(who: str, num_sampled_nodes, num_sampled_edges, num_nodes: int, num_edges: int):
+    for name, counts, total in (("num_sampled_nodes_per_hop", num_sampled_nodes, num_nodes),
+                                ("num_sampled_edges_per_hop", num_sampled_edges, num_edges)):
+        if not isinstance(counts, (list, tuple)) or not all(isinstance(c, int) and c >= 0 for c in counts) \
+                or sum(counts) != total:
+            raise ValueError(f"'{who}' expected '{name}' to be a list of counts per hop summing to {total}, as "
+                             f"NeighborLoader gives with the batch (got {counts!r})")
+    if len(num_sampled_nodes) != len(num_sampled_edges) + 1:
+        raise ValueError(f"'{who}' expected one more entry in 'num_sampled_nodes_per_hop' than in "
+                         "'num_sampled_edges_per_hop' "
+                         f"(got {len(num_sampled_nodes)} and {len(num_sampled_edges)})")
+    return list(num_sampled_nodes), list(num_sampled_edges)
+
+
+def _in_neighbourhood(in_edges: InEdges, start: int, stop: int) -> tuple[Tensor, Tensor, Tensor]:
+    """The nodes ``start..stop-1`` (first, in order) with all their in-neighbours, the edges into them in
+    local ids, and those edges' ids: everything a target-local layer needs to compute those nodes."""
+    low, high = int(in_edges.rowptr[start]), int(in_edges.rowptr[stop])
+    source = in_edges.source[low:high]
+    device = source.device
+    target = torch.repeat_interleave(torch.arange(stop - start, device=device),
+                                     in_edges.rowptr[start + 1:stop + 1] - in_edges.rowptr[start:stop])
+    outside = (source < start) | (source >= stop)
+    others, position = torch.unique(source[outside], return_inverse=True)
+    local_source = source - start
+    local_source[outside] = (stop - start) + position
+    nodes = torch.cat([torch.arange(start, stop, device=device), others])
+    return nodes, torch.stack([local_source, target]), in_edges.edge_id[low:high]
 
 
 def check_model_args(who: str, dropout: float, **sizes: int) -> None:

@@ -5,11 +5,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from gnnlab.nn.conv.gat_conv import GATConv
-from gnnlab.nn.functional.dropout import dropout
-from gnnlab.nn.models._base import NodeModel, check_model_args
+from gnnlab.nn.models._base import ConvStack, check_model_args
 
 
-class GAT(NodeModel):
+class GAT(ConvStack):
     r"""Graph attention network: multi-head :class:`~gnnlab.nn.conv.GATConv` layers with ELU.
 
     .. math:: h^{(1)} = \operatorname{ELU}\Big(\mathop{\Vert}_{k=1}^{K} \text{GAT}^k(X)\Big), \qquad
@@ -40,19 +39,15 @@ class GAT(NodeModel):
         self.convs = nn.ModuleList(convs)
         self.reset_parameters()
 
-    def reset_parameters(self) -> None:
-        for conv in self.convs:
-            conv.reset_parameters()
+    @staticmethod
+    def activation(x):
+        return F.elu(x)
 
-    def _run(self, x, edge_index, edge_weight):
+    def check_inputs(self, x, edge_index, edge_weight=None) -> None:
         if edge_weight is not None:
             raise ValueError("'GAT' expected 'edge_weight' to be None: attention computes the edge weights "
                              f"(got {type(edge_weight).__name__})")
-        hidden = x
-        for i, conv in enumerate(self.convs):
-            hidden = dropout(F.elu(x) if i > 0 else x, self.dropout, self.training)
-            x = conv(hidden, edge_index)
-        return x, hidden
+        super().check_inputs(x, edge_index, edge_weight)
 
     def extra_config(self) -> dict:
         return {"heads": self.heads, "out_heads": self.out_heads}

@@ -44,7 +44,7 @@ class GGNN(NodeModel):
         self.conv.reset_parameters()
         self.lin_out.reset_parameters()
 
-    def _run(self, x, edge_index, edge_weight):
+    def _run(self, x, edge_index, edge_weight, hops=None):
         h = F.relu(self.lin_in(dropout(x, self.dropout, self.training)))
         h = self.conv(dropout(h, self.dropout, self.training), edge_index, edge_weight)
         hidden = dropout(h, self.dropout, self.training)
