@@ -45,24 +45,58 @@ def _positive(text: str) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    import json
+
     import torch
 
     from gnnlab import nn
-    from gnnlab.data import load_planetoid, num_classes
+    from gnnlab.data import load_planetoid, num_classes, synthetic_graph
+    from gnnlab.train import distributed as parallel
     from gnnlab.train import fit_node_classifier
+    from gnnlab.utils.io import atomic_write
 
-    data = load_planetoid(args.dataset, split=args.split, seed=args.seed)
+    mini_batch = {"batch_size": args.batch_size, "num_neighbors": args.num_neighbors,
+                  "num_workers": args.num_workers}
+    if args.batch_size is None and (args.num_neighbors is not None or args.distributed or args.num_workers):
+        raise SystemExit("gnnlab train: error: --num-neighbors, --num-workers and --distributed need --batch-size")
+    if args.batch_size is None:
+        mini_batch = {}
+    device = args.device
+    if args.distributed:
+        if not parallel.launched_by_torchrun():
+            arguments = args.argv[args.argv.index("train") + 1:]
+            arguments = [argument for argument in arguments if argument != "--distributed"]
+            return parallel.launch(arguments, args.nproc_per_node)
+        device = parallel.init_distributed()
+    main_process = parallel.is_main_process()
+
+    if args.dataset == "synthetic":
+        data = synthetic_graph(args.num_nodes, seed=args.seed)
+        data.name = f"synthetic-{args.num_nodes}"
+    else:
+        data = load_planetoid(args.dataset, split=args.split, seed=args.seed)
     class_name, model_options, train_options = GNN_SETTINGS[args.model]
     if args.epochs is not None:
         train_options = {**train_options, "epochs": args.epochs}
     torch.manual_seed(args.seed)
     model = getattr(nn, class_name)(data.num_features, num_classes(data), **model_options)
-    history = fit_node_classifier(model, data, seed=args.seed, device=args.device, verbose=not args.quiet,
-                                  **train_options)
-    print(f"{model}\n{data.name} ({args.split} split), seed {args.seed}, {history['epochs_run']} epochs in "
+    history = fit_node_classifier(model, data, seed=args.seed, device=device, verbose=not args.quiet,
+                                  distributed=args.distributed, **mini_batch, **train_options)
+    if not main_process:
+        return 0
+    mode = "full batch" if not mini_batch else (
+        f"mini-batches of {args.batch_size}" + (f" on {parallel.dist.get_world_size()} ranks"
+                                               if args.distributed else ""))
+    print(f"{model}\n{data.name} ({args.split} split), seed {args.seed}, {mode}, {history['epochs_run']} epochs in "
           f"{history['train_time']:.1f} s on {history['device']}: test accuracy {history['best_test_acc']:.3f} "
           f"at the epoch of best validation accuracy ({history['best_epoch']}), "
           f"{history['final_test_acc']:.3f} at the last")
+    if args.out is not None:
+        with atomic_write(args.out) as handle:
+            json.dump({"model": repr(model), "dataset": data.name, "seed": args.seed, **mini_batch,
+                       "world_size": parallel.dist.get_world_size() if args.distributed else 1,
+                       "history": history}, handle, indent=1)
+        print(f"history written to {args.out}")
     return 0
 
 
@@ -129,11 +163,23 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train one GNN on one dataset",
                                 description="Train a GNN with its paper's hyper-parameters and report test accuracy.")
     train.add_argument("model", choices=list(GNN_SETTINGS), help="the model")
-    train.add_argument("--dataset", default="cora", type=str.lower, choices=list(DATASETS))
+    train.add_argument("--dataset", default="cora", type=str.lower, choices=[*DATASETS, "synthetic"],
+                       help="a bundled dataset, or 'synthetic' (gnnlab.data.synthetic_graph, 60/20/20 split)")
+    train.add_argument("--num-nodes", type=_positive, default=100_000, help="size of the synthetic graph")
     train.add_argument("--split", default="public", choices=["public", "full", "random"])
     train.add_argument("--epochs", type=_positive, default=None, help="override the paper's number of epochs")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    train.add_argument("--batch-size", type=_positive, default=None,
+                       help="train in mini-batches of this many seed nodes with sampled neighbourhoods")
+    train.add_argument("--num-neighbors", type=int, nargs="+", default=None, metavar="K",
+                       help="fanout per hop for mini-batches, -1 for all (default: 25 10)")
+    train.add_argument("--num-workers", type=int, default=0, help="sampling worker processes (default: 0)")
+    train.add_argument("--distributed", action="store_true",
+                       help="data-parallel training with torch.distributed (gloo on CPU, nccl on CUDA); launches "
+                            "torchrun unless already under it")
+    train.add_argument("--nproc-per-node", type=_positive, default=2, help="processes for --distributed (default 2)")
+    train.add_argument("--out", default=None, help="write the history as JSON here (rank 0, atomically)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=_train)
 
@@ -153,7 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return args.handler(args)
     except (ValueError, FileNotFoundError, TypeError) as error:

@@ -6,7 +6,7 @@ import pytest
 import torch
 from hypothesis import settings
 
-from gnnlab.data import load_planetoid
+from gnnlab.data import karate_club, load_planetoid, random_split
 
 torch.set_num_threads(min(2, torch.get_num_threads()))
 # property tests draw the same examples on every run: the suite is deterministic
@@ -34,3 +34,11 @@ def cora():
 @pytest.fixture(scope="session")
 def citeseer():
     return load_planetoid("citeseer")
+
+
+@pytest.fixture
+def karate():
+    """Zachary's karate club with a stratified 50/25/25 split."""
+    data = karate_club()
+    data.train_mask, data.val_mask, data.test_mask = random_split(data, 0.5, 0.25, 0.25, seed=0)
+    return data

@@ -1,5 +1,6 @@
 """Training loops: full-batch node classification, and dense (vector/image) classifiers."""
+from gnnlab.train.checkpoint import Checkpoint
 from gnnlab.train.dense import evaluate, fit_classifier
 from gnnlab.train.node_classification import fit_node_classifier, sparse_features
 
-__all__ = ["fit_node_classifier", "sparse_features", "fit_classifier", "evaluate"]
+__all__ = ["fit_node_classifier", "sparse_features", "Checkpoint", "fit_classifier", "evaluate"]

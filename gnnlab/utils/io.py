@@ -9,6 +9,18 @@ from pathlib import Path
 from typing import IO
 
 
+def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files :func:`atomic_write` left beside ``path`` when a process writing it was
+    killed (SIGKILL, power loss) between creating and renaming them; return what was removed. Call it
+    where only one process writes ``path``."""
+    path = Path(path)
+    removed = []
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+        removed.append(stale)
+    return removed
+
+
 @contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs) -> Iterator[IO]:
     """Open a temporary file beside ``path``; on success ``fsync`` it and ``os.replace`` it onto ``path``.

@@ -3,17 +3,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gnnlab.data import karate_club, random_split
 from gnnlab.nn import GCN
 from gnnlab.regularize import EarlyStopping
 from gnnlab.train import fit_node_classifier, sparse_features
-
-
-@pytest.fixture
-def karate():
-    data = karate_club()
-    data.train_mask, data.val_mask, data.test_mask = random_split(data, 0.5, 0.25, 0.25, seed=0)
-    return data
 
 
 def _accuracy(model, data, mask):
