@@ -27,6 +27,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from gnnlab.utils.seed import make_generator
+from gnnlab.utils.validation import check_number, check_positive_int, describe, fail
 
 PAD = -1
 
@@ -106,6 +107,21 @@ def train_skipgram(
     Returns:
         ``(input_vectors, context_vectors)``, each ``(num_nodes, dimensions)`` on the walks' device.
     """
+    who = "train_skipgram"
+    if not isinstance(walks, Tensor) or walks.dim() != 2 or walks.dtype not in (torch.int64, torch.int32):
+        fail(who, "'walks' to be an integer tensor of shape (num_walks, walk_length)", describe(walks), TypeError
+             if not isinstance(walks, Tensor) else ValueError)
+    check_positive_int(who, "num_nodes", num_nodes)
+    for name, value in (("dimensions", dimensions), ("window_size", window_size), ("negative", negative),
+                        ("epochs", epochs), ("batch_size", batch_size), ("shared_negatives", shared_negatives)):
+        check_positive_int(who, name, value)
+    if max_pairs is not None:
+        check_positive_int(who, "max_pairs", max_pairs)
+    check_number(who, "learning_rate", learning_rate, low=0.0, low_open=True)
+    if walks.numel() and (int(walks.min()) < -1 or int(walks.max()) >= num_nodes):
+        fail(who, f"'walks' to hold node ids in [0, {num_nodes}) or -1 (padding)",
+             f"ids from {int(walks.min())} to {int(walks.max())}")
+    walks = walks.long()
     device = walks.device
     generator = make_generator(seed, device)
     counts = torch.bincount(walks[walks >= 0], minlength=num_nodes).to(torch.float64)

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from gnnlab.data.planetoid import DATASETS, load_planetoid
 from gnnlab.experiments.methods import METHODS
 from gnnlab.utils.device import resolve_device
-from gnnlab.utils.io import atomic_write
+from gnnlab.utils.io import atomic_write, remove_stale_temporaries
 from gnnlab.utils.validation import check_choice, check_positive_int, fail
 
 SPLITS = ("public", "random")
@@ -83,6 +83,11 @@ class Comparison:
             probe.unlink()
         except OSError as error:
             fail(who, "a writable output directory ('out_dir')", f"{self.folder}: {error.strerror}")
+        # temporary files of a run killed mid-write (this run name has one writer)
+        for name in ("runs.json", "runs.csv"):
+            remove_stale_temporaries(self.folder / name)
+        for stale in (self.folder / "embeddings").glob(".*.npy.*.tmp"):
+            stale.unlink(missing_ok=True)
         self.rows = self._load_rows()
 
     # -- the record ------------------------------------------------------------------------------

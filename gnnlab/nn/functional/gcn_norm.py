@@ -14,6 +14,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from gnnlab.utils.validation import check_edge_index, describe, fail
+
 
 def add_remaining_self_loops(edge_index: Tensor, edge_weight: Tensor | None, num_nodes: int,
                              fill_value: float = 1.0) -> tuple[Tensor, Tensor]:
@@ -45,10 +47,13 @@ def gcn_norm(edge_index: Tensor, edge_weight: Tensor | None = None, num_nodes: i
     Shapes:
         ``edge_index: (2, E)`` → ``(2, E')`` with ``E' = E - loops + N`` when self-loops are added.
     """
+    check_edge_index("gcn_norm", edge_index, num_nodes)
     if num_nodes is None:
         num_nodes = int(edge_index.max()) + 1 if edge_index.numel() else 0
     if edge_weight is None:
         edge_weight = torch.ones(edge_index.size(1), device=edge_index.device)
+    elif not isinstance(edge_weight, Tensor) or edge_weight.shape != (edge_index.size(1),):
+        fail("gcn_norm", f"'edge_weight' of shape ({edge_index.size(1)},), one per edge", describe(edge_weight))
     if add_self_loops:
         edge_index, edge_weight = add_remaining_self_loops(edge_index, edge_weight, num_nodes,
                                                            2.0 if improved else 1.0)
