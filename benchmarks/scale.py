@@ -101,17 +101,21 @@ def measure(num_nodes: int, avg_degree: float, num_features: int, reference_batc
         if i == reference_batches:
             break
         fixed.append(batch)
-    times = {}
-    for name, net in (("gnnlab", model), ("pyg", reference)):
-        opt = torch.optim.Adam(net.parameters(), lr=0.01)
-        net.train()
-        start = time.perf_counter()
-        for batch in fixed:
-            opt.zero_grad()
-            size = batch.batch_size
-            F.cross_entropy(net(batch.x, batch.edge_index, **hops(batch))[:size], batch.y[:size]).backward()
-            opt.step()
-        times[name] = time.perf_counter() - start
+    times = {"gnnlab": [], "pyg": []}
+    optimizers = {"gnnlab": torch.optim.Adam(model.parameters(), lr=0.01),
+                  "pyg": torch.optim.Adam(reference.parameters(), lr=0.01)}
+    for _ in range(2):  # alternate, and keep each one's faster pass (the first warms the allocator)
+        for name, net in (("gnnlab", model), ("pyg", reference)):
+            opt = optimizers[name]
+            net.train()
+            start = time.perf_counter()
+            for batch in fixed:
+                opt.zero_grad()
+                size = batch.batch_size
+                F.cross_entropy(net(batch.x, batch.edge_index, **hops(batch))[:size], batch.y[:size]).backward()
+                opt.step()
+            times[name].append(time.perf_counter() - start)
+    times = {name: min(values) for name, values in times.items()}
     result["model_steps_ratio_vs_pyg"] = times["gnnlab"] / times["pyg"]
     result["reference_batches"] = len(fixed)
     result["process_peak_mib"] = _status("VmHWM") / 2**20

@@ -1,6 +1,6 @@
 """Accuracy of the GNN models on the Planetoid public split, mean ± std over seeds (papers' settings).
 
-    python experiments/gnn_accuracy.py --seeds 10 [--datasets cora citeseer] [--models gcn gat sage ggnn]
+    python experiments/gnn_accuracy.py --seeds 10 [--datasets cora citeseer] [--models gcn gat sage ggnn sage-minibatch]
 
 Prints a Markdown table. The test accuracy is taken at the epoch of best validation accuracy.
 """
@@ -22,6 +22,9 @@ SETTINGS = {
     "sage": (GraphSAGE, {}, {"lr": 0.01, "weight_decay": 5e-4, "epochs": 200}),
     "gat": (GAT, {}, {"lr": 0.005, "weight_decay": 5e-4, "epochs": 1000, "early_stopping": 100}),
     "ggnn": (GGNN, {}, {"lr": 0.01, "weight_decay": 5e-4, "epochs": 200}),
+    # mini-batches of 64 seeds, 25 then 10 sampled neighbours, layer-wise evaluation (issue 7)
+    "sage-minibatch": (GraphSAGE, {}, {"lr": 0.01, "weight_decay": 5e-4, "epochs": 100, "batch_size": 64,
+                                       "num_neighbors": [25, 10]}),
 }
 
 

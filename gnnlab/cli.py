@@ -81,7 +81,8 @@ def _train(args: argparse.Namespace) -> int:
     torch.manual_seed(args.seed)
     model = getattr(nn, class_name)(data.num_features, num_classes(data), **model_options)
     history = fit_node_classifier(model, data, seed=args.seed, device=device, verbose=not args.quiet,
-                                  distributed=args.distributed, **mini_batch, **train_options)
+                                  distributed=args.distributed, checkpoint=args.checkpoint, **mini_batch,
+                                  **train_options)
     if not main_process:
         return 0
     mode = "full batch" if not mini_batch else (
@@ -180,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "torchrun unless already under it")
     train.add_argument("--nproc-per-node", type=_positive, default=2, help="processes for --distributed (default 2)")
     train.add_argument("--out", default=None, help="write the history as JSON here (rank 0, atomically)")
+    train.add_argument("--checkpoint", default=None, metavar="FILE",
+                       help="save a checkpoint every epoch (rank 0, atomically) and resume from FILE if it exists")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=_train)
 

@@ -32,3 +32,16 @@ def test_errors_are_one_line_exit_2(argv, capsys):
     assert code == 2
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and "Traceback" not in error
+
+
+def test_train_mini_batch_on_a_synthetic_graph_with_checkpoint(tmp_path, capsys):
+    checkpoint, out = tmp_path / "sage.ckpt", tmp_path / "history.json"
+    argv = ["train", "sage", "--dataset", "synthetic", "--num-nodes", "3000", "--batch-size", "256",
+            "--num-neighbors", "5", "5", "--epochs", "2", "--quiet", "--checkpoint", str(checkpoint), "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "mini-batches of 256" in printed and "synthetic-3000" in printed
+    assert checkpoint.is_file() and out.is_file()
+    # the finished checkpoint answers a second call with the same result
+    assert main(argv) == 0
+    assert capsys.readouterr().out.splitlines()[1] == printed.splitlines()[1]
