@@ -89,7 +89,8 @@ class NeighborLoader(DataLoader):
       ``n_id``; the first ``batch_size`` nodes are the seeds, in the order drawn;
     - ``edge_index`` ``(2, E_b)`` in local ids (source → target): the sampled edges, hop by hop; ``e_id``
       their positions in ``data.edge_index`` (edge attributes such as ``edge_weight`` are sliced by it);
-    - ``batch_size``, ``num_sampled_nodes`` (seeds, then the new nodes of each hop) and ``num_sampled_edges``.
+    - ``batch_size``, ``num_sampled_nodes`` (seeds, then the new nodes of each hop) and ``num_sampled_edges``;
+      ``input_id``: the seeds' positions in ``input_nodes``.
 
     Args:
         data: a PyG ``Data`` with ``edge_index`` (messages flow ``edge_index[0] → edge_index[1]``, so the
@@ -154,7 +155,10 @@ class NeighborLoader(DataLoader):
         return self._worker_generator[1]
 
     def _collate(self, positions: list[int]) -> Data:
-        return self._sample(self.input_nodes[torch.as_tensor(positions, dtype=torch.long)])
+        positions = torch.as_tensor(positions, dtype=torch.long)
+        batch = self._sample(self.input_nodes[positions])
+        batch.input_id = positions
+        return batch
 
     def sample(self, seeds: Sequence[int] | Tensor) -> Data:
         """The batch of the given seed nodes (distinct global ids), drawn from the loader's generator."""

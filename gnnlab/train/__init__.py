@@ -1,4 +1,5 @@
-"""Training loops: full-batch node classification, and dense (vector/image) classifiers."""
+"""Training loops: node classification (full batch, sampled mini-batches, data-parallel), checkpoints, and dense
+(vector/image) classifiers."""
 from gnnlab.train.checkpoint import Checkpoint
 from gnnlab.train.dense import evaluate, fit_classifier
 from gnnlab.train.node_classification import fit_node_classifier, sparse_features

@@ -220,6 +220,8 @@ def fit_node_classifier(
                                enabled=seed is not None or store is not None):
         if seed is not None:
             torch.manual_seed(seed + 1_000_003 * rank)  # dropout: independent masks on every rank
+        if store is not None and distributed:
+            dist.barrier()  # rank 0 may still be writing the checkpoint of an earlier call
         if store is not None and store.exists():
             saved = store.load()
             _check_same_run(who, store, saved.get("run"), run)
@@ -231,7 +233,7 @@ def fit_node_classifier(
                 early_stopping.load_state_dict(saved["early_stopping"])
             history, best, watch = saved["history"], saved["best"], saved["watch"]
             first_epoch, elapsed, stopped = saved["epoch"] + 1, saved["elapsed"], saved["stopped"]
-            _set_rng_states(saved["rng"], device, generators)
+            _set_rng_states(saved["rng"][rank], device, generators)
         start = time.perf_counter() - elapsed
         epoch_range = range(first_epoch, epochs if not stopped else first_epoch)
         bar = tqdm(epoch_range, desc=f"{type(model).__name__}", disable=not verbose, leave=False,
@@ -274,6 +276,12 @@ def fit_node_classifier(
             elif early_stopping is not None:
                 stopped = early_stopping.step(metrics[early_stopping.monitor], None)
             last = stopped or epoch == epochs - 1
+            if store is not None and (last or (epoch + 1) % checkpoint_every == 0):
+                # every rank's generators, so that each rank resumes its own streams
+                rng = [_rng_states(device, generators)]
+                if distributed:
+                    rng = [None] * dist.get_world_size()
+                    dist.all_gather_object(rng, _rng_states(device, generators))
             if store is not None and rank == 0 and (last or (epoch + 1) % checkpoint_every == 0):
                 store.save({
                     "run": run, "epoch": epoch, "stopped": stopped, "elapsed": time.perf_counter() - start,
@@ -281,7 +289,7 @@ def fit_node_classifier(
                     "scheduler": None if scheduler is None else scheduler.state_dict(),
                     "early_stopping": early_stopping.state_dict() if isinstance(early_stopping, EarlyStopping)
                     else None,
-                    "history": history, "best": best, "watch": watch, "rng": _rng_states(device, generators)})
+                    "history": history, "best": best, "watch": watch, "rng": rng})
             if stopped:
                 break
         train_time = time.perf_counter() - start

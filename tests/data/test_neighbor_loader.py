@@ -48,6 +48,8 @@ def test_batches_are_subgraphs_within_fanout(cora):
     seeds = torch.cat([b.n_id[:b.batch_size] for b in batches])
     assert torch.equal(torch.sort(seeds).values, cora.train_mask.nonzero().view(-1))
     for batch in batches:
+        assert torch.equal(cora.train_mask.nonzero().view(-1)[batch.input_id], batch.n_id[:batch.batch_size])
+    for batch in batches:
         _check_batch(batch, cora, [10, 5])
 
 

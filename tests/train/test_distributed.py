@@ -37,7 +37,16 @@ def _worker(rank: int, init_file: str, out_dir: str) -> None:
 
     history = fit_node_classifier(model, data, batch_size=32, num_neighbors=[5, 5], epochs=4, seed=0,
                                   distributed=True, device="cpu", verbose=False)
+    # interrupted after 2 epochs and resumed to 4: the same as the 4 epochs above, on every rank
+    checkpoint = f"{out_dir}/ddp.ckpt"
+    for epochs in (2, 4):
+        torch.manual_seed(0)
+        resumed = GraphSAGE(16, 4, hidden_channels=16, dropout=0.0)
+        resumed_history = fit_node_classifier(resumed, data, batch_size=32, num_neighbors=[5, 5], epochs=epochs,
+                                              seed=0, distributed=True, device="cpu", verbose=False,
+                                              checkpoint=checkpoint)
     torch.save({"local_grads": [p.grad for p in local.parameters()],
+                "resumed_state": resumed.state_dict(), "resumed_loss": resumed_history["train_loss"],
                 "synced_grads": [p.grad for p in parallel.module.parameters()],
                 "state": model.state_dict(), "train_loss": history["train_loss"],
                 "val_acc": history["val_acc"]}, f"{out_dir}/rank{rank}.pt")
@@ -67,6 +76,13 @@ def test_parameters_identical_on_every_rank_and_loss_falls(results):
     assert first["train_loss"] == second["train_loss"]
     assert first["train_loss"][-1] < first["train_loss"][0] - 0.1
     assert first["val_acc"][-1] > 0.5
+
+
+def test_resume_from_checkpoint_on_two_ranks(results):
+    for result in results:
+        assert result["resumed_loss"] == result["train_loss"]
+        for name, value in result["state"].items():
+            assert torch.equal(value, result["resumed_state"][name]), name
 
 
 def test_cli_launches_torchrun(tmp_path):
