@@ -121,6 +121,8 @@ class ConvStack(NodeModel):
             conv.reset_parameters()
 
     def _run(self, x, edge_index, edge_weight, hops=None):
+        if hops is not None and len(hops[1]) < len(self.convs):
+            hops = None  # fewer sampled hops than layers: every hop's outputs still reach the seeds
         hidden = x
         for i, conv in enumerate(self.convs):
             # drop the outermost hops, whose outputs reach no seed any more (not under GCN's normalisation,

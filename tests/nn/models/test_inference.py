@@ -44,3 +44,22 @@ def test_inference_checks_its_inputs():
         model.inference(torch.randn(5, 6), torch.tensor([[0], [1]]), batch_size=0)
     with pytest.raises(ValueError, match="edge_index"):
         model.inference(torch.randn(5, 6), torch.tensor([[0], [7]]), batch_size=2)
+
+
+@pytest.mark.parametrize("fanouts", [[3], [3, 2], [3, 2, 2]])
+@pytest.mark.parametrize("model_cls", [GraphSAGE, GAT, GCN])
+def test_trimming_the_outer_hops_keeps_the_seed_outputs(model_cls, fanouts):
+    from torch_geometric.data import Data
+
+    from gnnlab.data import NeighborLoader
+
+    torch.manual_seed(0)
+    data = Data(x=torch.randn(80, 6), edge_index=random_graph(80, 400, seed=2))
+    model = model_cls(6, 3).eval()
+    for batch in NeighborLoader(data, fanouts, batch_size=16, seed=1):
+        size = batch.batch_size
+        plain = model(batch.x, batch.edge_index)[:size]
+        trimmed = model(batch.x, batch.edge_index, num_sampled_nodes_per_hop=batch.num_sampled_nodes,
+                        num_sampled_edges_per_hop=batch.num_sampled_edges)
+        assert trimmed.size(0) >= size
+        torch.testing.assert_close(trimmed[:size], plain, atol=1e-5, rtol=0)
