@@ -55,12 +55,10 @@ def _train(args: argparse.Namespace) -> int:
     from gnnlab.train import fit_node_classifier
     from gnnlab.utils.io import atomic_write
 
-    mini_batch = {"batch_size": args.batch_size, "num_neighbors": args.num_neighbors,
-                  "num_workers": args.num_workers}
     if args.batch_size is None and (args.num_neighbors is not None or args.distributed or args.num_workers):
         raise SystemExit("gnnlab train: error: --num-neighbors, --num-workers and --distributed need --batch-size")
-    if args.batch_size is None:
-        mini_batch = {}
+    mini_batch = {} if args.batch_size is None else {
+        "batch_size": args.batch_size, "num_neighbors": args.num_neighbors, "num_workers": args.num_workers}
     device = args.device
     if args.distributed:
         if not parallel.launched_by_torchrun():

@@ -35,9 +35,6 @@ class InEdges:
         self.rowptr[1:] = torch.cumsum(torch.bincount(target, minlength=num_nodes), 0)
         self.num_nodes = num_nodes
 
-    def degree(self, nodes: Tensor) -> Tensor:
-        return self.rowptr.index_select(0, nodes + 1) - self.rowptr.index_select(0, nodes)
-
     def sample(self, nodes: Tensor, fanout: int, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
         """At most ``fanout`` in-edges of each node (all when ``fanout < 0``), without replacement.
 
@@ -135,7 +132,7 @@ class NeighborLoader(DataLoader):
         self.input_nodes = _input_nodes(who, input_nodes, num_nodes)
         self.seed = seed
         self.in_edges = InEdges(data.edge_index, num_nodes)
-        self._node_keys = [key for key in data.node_attrs() if key not in ("edge_index",)]
+        self._node_keys = [key for key in data.node_attrs() if key != "edge_index"]
         self._edge_keys = [key for key in data.edge_attrs() if key != "edge_index"]
         self._local = None  # global -> local id map, allocated lazily in each process
         self.sample_generator = make_generator(seed, data.edge_index.device)

@@ -23,10 +23,11 @@ def synthetic_graph(
 ) -> Data:
     r"""A random undirected graph with planted classes, vectorised in torch (1M nodes / 10M edges in seconds).
 
-    Every node gets a class uniformly at random. :math:`\lfloor N \cdot \text{avg\_degree} / 2 \rfloor`
-    node pairs are drawn: the first end uniformly, the second from the first end's class with probability
-    ``homophily`` and otherwise from the other classes (uniformly among their nodes), as in a stochastic
-    block model with :math:`p_{in} / p_{out}` set by ``homophily``. Each pair is stored in both directions;
+    The classes cut a random permutation of the nodes into near-equal blocks.
+    :math:`\lfloor N \cdot \text{avg\_degree} / 2 \rfloor` node pairs are drawn: the first end uniformly,
+    the second from the first end's class with probability ``homophily`` and otherwise from the other
+    classes (uniformly among their nodes), as in a stochastic block model with :math:`p_{in} / p_{out}` set
+    by ``homophily``. Each pair is stored in both directions;
     self-loops and repeated pairs are dropped, so the mean degree is slightly below ``avg_degree`` and the
     fraction of edges joining two nodes of the same class (edge homophily) is about ``homophily``.
 

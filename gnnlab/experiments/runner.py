@@ -84,10 +84,8 @@ class Comparison:
         except OSError as error:
             fail(who, "a writable output directory ('out_dir')", f"{self.folder}: {error.strerror}")
         # temporary files of a run killed mid-write (this run name has one writer)
-        for name in ("runs.json", "runs.csv"):
-            remove_stale_temporaries(self.folder / name)
-        for stale in (self.folder / "embeddings").glob(".*.npy.*.tmp"):
-            stale.unlink(missing_ok=True)
+        for written in ("runs.json", "runs.csv", "embeddings/*.npy"):
+            remove_stale_temporaries(self.folder / written)
         self.rows = self._load_rows()
 
     # -- the record ------------------------------------------------------------------------------

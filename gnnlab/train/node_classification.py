@@ -193,6 +193,7 @@ def fit_node_classifier(
         optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     loader, shards, trained = None, None, model
     rank = dist.get_rank() if distributed else 0
+    rank_seed = None if seed is None else seed + 1_000_003 * rank  # independent draws on every rank
     if batch_size is not None:
         options = {"shuffle": True}
         if distributed:
@@ -201,7 +202,7 @@ def fit_node_classifier(
             options = {"sampler": shards}
             trained = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
         loader = NeighborLoader(data, num_neighbors, batch_size=batch_size, input_nodes=data.train_mask,
-                                seed=None if seed is None else seed + 1_000_003 * rank, num_workers=num_workers,
+                                seed=rank_seed, num_workers=num_workers,
                                 **options)
         verbose = verbose and rank == 0
 
@@ -219,7 +220,7 @@ def fit_node_classifier(
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else [],
                                enabled=seed is not None or store is not None):
         if seed is not None:
-            torch.manual_seed(seed + 1_000_003 * rank)  # dropout: independent masks on every rank
+            torch.manual_seed(rank_seed)
         if store is not None and distributed:
             dist.barrier()  # rank 0 may still be writing the checkpoint of an earlier call
         if store is not None and store.exists():
@@ -253,9 +254,7 @@ def fit_node_classifier(
 
             model.eval()
             with torch.no_grad():
-                if loader is None:
-                    logits = model(*inputs)
-                elif hasattr(model, "inference"):
+                if loader is not None and hasattr(model, "inference"):
                     logits = model.inference(*inputs, batch_size=eval_batch_size)
                 else:
                     logits = model(*inputs)
@@ -282,14 +281,14 @@ def fit_node_classifier(
                 if distributed:
                     rng = [None] * dist.get_world_size()
                     dist.all_gather_object(rng, _rng_states(device, generators))
-            if store is not None and rank == 0 and (last or (epoch + 1) % checkpoint_every == 0):
-                store.save({
-                    "run": run, "epoch": epoch, "stopped": stopped, "elapsed": time.perf_counter() - start,
-                    "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": None if scheduler is None else scheduler.state_dict(),
-                    "early_stopping": early_stopping.state_dict() if isinstance(early_stopping, EarlyStopping)
-                    else None,
-                    "history": history, "best": best, "watch": watch, "rng": rng})
+                if rank == 0:
+                    store.save({
+                        "run": run, "epoch": epoch, "stopped": stopped, "elapsed": time.perf_counter() - start,
+                        "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "scheduler": None if scheduler is None else scheduler.state_dict(),
+                        "early_stopping": early_stopping.state_dict()
+                        if isinstance(early_stopping, EarlyStopping) else None,
+                        "history": history, "best": best, "watch": watch, "rng": rng})
             if stopped:
                 break
         train_time = time.perf_counter() - start
@@ -344,6 +343,8 @@ def _maybe_sparse(x: Tensor, sparse: bool | str) -> Tensor | SparseMatrix:
 
 def _mini_batch_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, loader: NeighborLoader,
                       device: torch.device, sparse: bool | str) -> None:
+    base = model.module if isinstance(model, DistributedDataParallel) else model
+    trims = isinstance(base, NodeModel)  # gnnlab's models skip the outer hops in later layers
     for batch in loader:
         batch = batch.to(device)
         size = batch.batch_size
@@ -351,10 +352,8 @@ def _mini_batch_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, loader
         edge_weight = getattr(batch, "edge_weight", None)
         x = _maybe_sparse(batch.x, sparse)
         inputs = (x, batch.edge_index) if edge_weight is None else (x, batch.edge_index, edge_weight)
-        base = model.module if isinstance(model, DistributedDataParallel) else model
         hops = {"num_sampled_nodes_per_hop": batch.num_sampled_nodes,
-                "num_sampled_edges_per_hop": batch.num_sampled_edges} \
-            if isinstance(base, NodeModel) else {}
+                "num_sampled_edges_per_hop": batch.num_sampled_edges} if trims else {}
         logits = model(*inputs, **hops)[:size]
         F.cross_entropy(logits, batch.y[:size]).backward()
         optimizer.step()

@@ -11,8 +11,8 @@ from typing import IO
 
 def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
     """Delete the temporary files :func:`atomic_write` left beside ``path`` when a process writing it was
-    killed (SIGKILL, power loss) between creating and renaming them; return what was removed. Call it
-    where only one process writes ``path``."""
+    killed (SIGKILL, power loss) between creating and renaming them; return what was removed. The file name
+    may be a glob pattern (``folder / "*.npy"``). Call it where only one process writes those files."""
     path = Path(path)
     removed = []
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
