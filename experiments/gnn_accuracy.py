@@ -42,18 +42,19 @@ class PyGGAT(torch.nn.Module):
         return self.conv2(F.dropout(x, self.dropout, self.training), edge_index)
 
 
+GAT_TRAINING = {"lr": 0.005, "weight_decay": 5e-4, "epochs": 1000, "early_stopping": 100}
+
 #: model, constructor options, training options (the papers' hyper-parameters)
 SETTINGS = {
     "gcn": (GCN, {}, {"lr": 0.01, "weight_decay": 5e-4, "epochs": 200}),
     "sage": (GraphSAGE, {}, {"lr": 0.01, "weight_decay": 5e-4, "epochs": 200}),
-    "gat": (GAT, {}, {"lr": 0.005, "weight_decay": 5e-4, "epochs": 1000, "early_stopping": 100}),
+    "gat": (GAT, {}, GAT_TRAINING),
     "ggnn": (GGNN, {}, {"lr": 0.01, "weight_decay": 5e-4, "epochs": 200}),
     # mini-batches of 64 seeds, 25 then 10 sampled neighbours, layer-wise evaluation (issue 7)
     "sage-minibatch": (GraphSAGE, {}, {"lr": 0.01, "weight_decay": 5e-4, "epochs": 100, "batch_size": 64,
                                        "num_neighbors": [25, 10]}),
     # the reference (not run by default): PyG's layers under the same protocol and seeds
-    "gat-pyg": (PyGGAT, {}, {"lr": 0.005, "weight_decay": 5e-4, "epochs": 1000, "early_stopping": 100,
-                            "sparse": False}),
+    "gat-pyg": (PyGGAT, {}, {**GAT_TRAINING, "sparse": False}),
 }
 DEFAULT_MODELS = [name for name in SETTINGS if not name.endswith("-pyg")]
 
