@@ -76,7 +76,7 @@ CASES = {
     "unknown_aggregation": (lambda t: SAGEConv(3, 2, aggr="median"), "aggr"),
     "dropout_above_one": (lambda t: GCN(3, 2, dropout=1.5), "dropout"),
     "zero_hidden": (lambda t: GraphSAGE(3, 2, hidden_channels=0), "hidden_channels"),
-    "ggnn_steps_zero": (lambda t: GGNN(3, 2, num_steps=0), "num_steps"),
+    "ggnn_steps_zero": (lambda t: GGNN(3, 2, num_layers=0), "num_layers"),
     "gated_wider_input": (lambda t: GatedGraphConv(2, 2)(X, EDGES), "'x'"),
     "gcn_norm_small_num_nodes": (lambda t: gcn_norm(EDGES, num_nodes=2), "edge_index"),
     "layerwise_batch_zero": (lambda t: GCN(3, 2).inference(X, EDGES, batch_size=0), "batch_size"),

@@ -19,21 +19,13 @@ from torch import Tensor
 from torch.utils.data import DataLoader, get_worker_info
 from torch_geometric.data import Data
 
+from gnnlab.utils.in_edges import InEdges as _InEdges
 from gnnlab.utils.seed import make_generator
 from gnnlab.utils.validation import check_edge_index, check_positive_int, describe, fail
 
 
-class InEdges:
-    """The in-edges of every node in compressed form: the sources of the edges into node ``i`` are
-    ``source[rowptr[i]:rowptr[i + 1]]`` and their positions in the original ``edge_index`` are ``edge_id[...]``."""
-
-    def __init__(self, edge_index: Tensor, num_nodes: int) -> None:
-        target = edge_index[1]
-        self.edge_id = torch.argsort(target, stable=True)
-        self.source = edge_index[0].index_select(0, self.edge_id)
-        self.rowptr = torch.zeros(num_nodes + 1, dtype=torch.long, device=edge_index.device)
-        self.rowptr[1:] = torch.cumsum(torch.bincount(target, minlength=num_nodes), 0)
-        self.num_nodes = num_nodes
+class InEdges(_InEdges):
+    """:class:`gnnlab.utils.InEdges` with neighbour sampling."""
 
     def sample(self, nodes: Tensor, fanout: int, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
         """At most ``fanout`` in-edges of each node (all when ``fanout < 0``), without replacement.

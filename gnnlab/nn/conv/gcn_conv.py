@@ -2,14 +2,16 @@ r"""Graph convolution of Kipf & Welling, "Semi-Supervised Classification with Gr
 Networks", ICLR 2017."""
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor, nn
 
-from gnnlab.nn.conv._linear import Linear, glorot_
-from gnnlab.nn.conv.message_passing import MessagePassing
+from gnnlab.nn.conv.message_passing import MessagePassing, _same_key
 from gnnlab.nn.functional.gcn_norm import gcn_norm
-from gnnlab.nn.functional.sparse import SparseMatrix
-from gnnlab.utils.validation import check_positive_int
+from gnnlab.nn.functional.sparse import SparseMatrix, is_torch_sparse, spmm
+from gnnlab.nn.linear import Linear, check_channels
+from gnnlab.utils.validation import check_feature_width, check_positive_int
 
 
 class GCNConv(MessagePassing):
@@ -20,73 +22,97 @@ class GCNConv(MessagePassing):
         \qquad x_i' = \Theta^\top \sum_{j \in \mathcal{N}(i) \cup \{i\}}
         \frac{w_{ji}}{\sqrt{\hat{d}_j \hat{d}_i}} x_j + b,
 
-    with :math:`\hat{A} = A + I` (``improved=True``: :math:`A + 2I`) and :math:`\hat{d}_i = 1 + \sum_{j} w_{ji}`.
-    One weight matrix :math:`\Theta` is shared by every node. The product with the normalised adjacency is a
-    cached sparse CSR product (the message path is used when ``edge_weight`` requires a gradient).
+    with :math:`\hat{A} = A + I` and :math:`\hat{d}_i = \sum_{j} \hat{A}_{ij}` (self-loops are added only to
+    nodes without one; ``improved=True``: loops of weight 2 where ``edge_weight`` is given, as PyG 2.8, which
+    adds loops of weight 1 when it is not). One weight matrix :math:`\Theta` is shared by every node.
+    :meth:`message` is :math:`w_{ji} x_j`; :meth:`message_and_aggregate` is the same sum as one sparse
+    product, which :meth:`propagate` uses (the per-edge path runs when ``edge_weight`` needs a gradient).
 
     Args:
-        in_channels: input features per node.
+        in_channels: input features per node (``-1``: inferred on the first call).
         out_channels: output features per node.
         improved: self-loops of weight 2.
-        cached: keep the normalised adjacency of the first call and reuse it for every later call
-            (transductive learning on one graph, as in PyG). Without it the matrix is still cached, but
-            rebuilt whenever another ``edge_index`` or ``edge_weight`` tensor is passed.
-        add_self_loops: add :math:`I` (or :math:`2I`).
+        cached: keep the normalised adjacency of the next call and reuse it for every later call
+            (transductive learning on one graph, as in PyG). Without it the normalisation is still kept,
+            but recomputed whenever another (or a modified) ``edge_index`` or ``edge_weight`` is passed.
+        add_self_loops: add :math:`I` (default: ``normalize``; ``True`` with ``normalize=False`` is an error).
         normalize: apply the symmetric normalisation (else use ``edge_weight`` as given).
         bias: learn the additive bias :math:`b`.
+        **kwargs: ``aggr``, ``flow``, ``node_dim`` of :class:`MessagePassing`.
 
     Shapes:
         ``x: (N, F_in)`` (dense, or sparse as a :class:`~gnnlab.nn.functional.SparseMatrix`),
-        ``edge_index: (2, E)``, ``edge_weight: (E,)`` → ``(N, F_out)``.
+        ``edge_index: (2, E)`` or a torch.sparse ``adj_t: (N, N)``, ``edge_weight: (E,)`` → ``(N, F_out)``.
 
     Parameter names follow PyG 2.x (``lin.weight``, ``bias``), so a PyG ``GCNConv`` state_dict loads.
-    Unlike PyG 2.8, ``improved=True`` puts 2 on the diagonal also when no ``edge_weight`` is passed (PyG then
-    adds loops of weight 1).
     """
 
     def __init__(self, in_channels: int, out_channels: int, improved: bool = False, cached: bool = False,
-                 add_self_loops: bool = True, normalize: bool = True, bias: bool = True) -> None:
-        super().__init__(aggr="sum")
+                 add_self_loops: bool | None = None, normalize: bool = True, bias: bool = True,
+                 **kwargs: Any) -> None:
+        kwargs.setdefault("aggr", "sum")
+        super().__init__(**kwargs)
+        if add_self_loops is None:
+            add_self_loops = normalize
+        if add_self_loops and not normalize:
+            raise ValueError("'GCNConv' expected add_self_loops=False when normalize=False: it adds self-loops "
+                             "only while normalising (got add_self_loops=True, normalize=False)")
+        check_channels("GCNConv", "in_channels", in_channels)
+        check_positive_int("GCNConv", "out_channels", out_channels)
         # 1 / sqrt(d_j d_i) needs every source's degree, which a batch of targets does not see
         self.target_local = not normalize
-        check_positive_int("GCNConv", "in_channels", in_channels)
-        check_positive_int("GCNConv", "out_channels", out_channels)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.improved, self.cached = improved, cached
         self.add_self_loops, self.normalize = add_self_loops, normalize
-        self.lin = Linear(in_channels, out_channels, bias=False)
+        self.lin = Linear(in_channels, out_channels, bias=False, weight_initializer="glorot")
         self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
+        self._norm_cache: tuple[tuple, Any] | None = None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        glorot_(self.lin.weight)
+        self.lin.reset_parameters()
         if self.bias is not None:
             nn.init.zeros_(self.bias)
-        self._adjacency_cache.clear()
+        self._norm_cache = None
+        self._fused_cache = None
 
-    def _normalized(self, edge_index: Tensor, edge_weight: Tensor | None, num_nodes: int):
-        if self.normalize:
-            return gcn_norm(edge_index, edge_weight, num_nodes, self.add_self_loops, self.improved)
-        if edge_weight is None:
-            edge_weight = torch.ones(edge_index.size(1), device=edge_index.device)
-        return edge_index, edge_weight
+    def _normalized(self, edge_index: Tensor, edge_weight: Tensor | None, num_nodes: int, dtype) -> Any:
+        """``gcn_norm``'s result, kept while the same tensors come back (or for good with ``cached=True``)."""
+        key = (edge_index, edge_index._version if not is_torch_sparse(edge_index) else None, edge_weight,
+               None if edge_weight is None else edge_weight._version, num_nodes, dtype)
+        hit = self._norm_cache
+        if hit is not None and (hit[0] == "cached" or _same_key(hit[0], key)):
+            if self.cached:
+                self._norm_cache = ("cached", hit[1])
+            return hit[1]
+        grad = edge_weight is not None and edge_weight.requires_grad
+        with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
+            result = gcn_norm(edge_index, edge_weight, num_nodes, self.improved, self.add_self_loops, self.flow,
+                              dtype)
+        if self.cached:
+            self._norm_cache = ("cached", result)
+        elif not grad:
+            self._norm_cache = (key, result)
+        return result
 
     def forward(self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
-        num_nodes = self.check_inputs(x, edge_index, self.in_channels, edge_weight)
+        if isinstance(x, (tuple, list)):
+            raise ValueError("'GCNConv' expected one node-feature tensor 'x': it has no bipartite form "
+                             "(got a pair; use SAGEConv or GATConv for bipartite graphs)")
+        num_nodes = check_feature_width("GCNConv", x, None if self.in_channels == -1 else self.in_channels)
+        self.check_graph(edge_index, num_nodes, None, edge_weight)
+        if self.normalize:
+            dtype = x.dtype if isinstance(x, Tensor) else x.values.dtype
+            edge_index, edge_weight = self._normalized(edge_index, edge_weight, num_nodes, dtype)
         x = self.lin(x)
-        if edge_weight is not None and edge_weight.requires_grad or not self.use_sparse:
-            edge_index, norm = self._normalized(edge_index, edge_weight, num_nodes)
-            out = self.propagate(edge_index, x=x, edge_weight=norm)
-        else:
-            if self.cached and "gcn" in self._adjacency_cache:
-                matrix = self._adjacency_cache["gcn"][1]
-            else:
-                matrix = self.adjacency("gcn", edge_index, edge_weight, num_nodes, self._normalized)
-            out = matrix.matmul(x)
+        out = self.propagate(edge_index, x=x, edge_weight=edge_weight)
         return out if self.bias is None else out + self.bias
 
-    def message(self, x_j: Tensor, edge_weight: Tensor) -> Tensor:
-        return edge_weight.view(-1, 1) * x_j
+    def message(self, x_j: Tensor, edge_weight: Tensor | None) -> Tensor:
+        return x_j if edge_weight is None else edge_weight.view(-1, 1) * x_j
+
+    def message_and_aggregate(self, adj_t: SparseMatrix | Tensor, x: Tensor) -> Tensor:
+        return spmm(adj_t, x, reduce=self.aggr)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.in_channels}, {self.out_channels})"

@@ -2,13 +2,16 @@ r"""GraphSAGE of Hamilton, Ying & Leskovec, "Inductive Representation Learning o
 NeurIPS 2017."""
 from __future__ import annotations
 
-import torch.nn.functional as F
-from torch import Tensor
+from typing import Any
 
-from gnnlab.nn.conv._linear import Linear, linear
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
 from gnnlab.nn.conv.message_passing import MessagePassing
-from gnnlab.nn.functional.sparse import SparseMatrix
-from gnnlab.utils.validation import check_positive_int
+from gnnlab.nn.functional.sparse import SparseMatrix, sparse_entries, spmm
+from gnnlab.nn.linear import Linear, check_channels, linear
+from gnnlab.utils.validation import check_feature_width, check_positive_int
 
 
 class SAGEConv(MessagePassing):
@@ -18,64 +21,145 @@ class SAGEConv(MessagePassing):
         x_i' = W_1 x_i + W_2 \cdot \bigoplus_{j \in \mathcal{N}(i)} w_{ji}\, x_j + b,
         \qquad \text{then } x_i' \leftarrow x_i' / \lVert x_i' \rVert_2 \text{ if } \texttt{normalize},
 
-    with :math:`\bigoplus` the mean, max or sum over the in-neighbours (``aggr``) and :math:`w_{ji} = 1`
-    unless ``edge_weight`` is given (each message is scaled by its weight before aggregating; the mean still
-    divides by the number of in-neighbours). :math:`W_1, W_2` are shared by every node. A node without
-    in-neighbours aggregates to zeros. Mean and sum aggregation run as one cached sparse product; the
+    with :math:`\bigoplus` the mean, sum, max or min over the in-neighbours, or an LSTM over them (``aggr``:
+    the paper's mean and LSTM aggregators; its pooling aggregator is ``project=True`` with ``"max"``, which
+    first maps every source through :math:`\operatorname{ReLU}(W_p x_j + b_p)`). :math:`w_{ji} = 1` unless
+    ``edge_weight`` is given (each message is scaled by its weight; the mean still divides by the number of
+    in-neighbours). :math:`W_1, W_2` are shared by every node, and a node without in-neighbours aggregates
+    to zeros. Sum and mean run as one sparse product (:meth:`message_and_aggregate`); for them the
     projection by :math:`W_2` is applied before aggregating when that is cheaper (it commutes with a
-    weighted sum).
+    weighted sum), unless a subclass overrides :meth:`message` or :meth:`aggregate`.
+
+    ``aggr="lstm"`` (PyG's ``LSTMAggregation``): each target's messages, in edge order, are one sequence
+    padded with zeros to the largest in-degree, and the LSTM's last output is the aggregate. It is not
+    permutation invariant (as in the paper).
 
     Args:
-        in_channels, out_channels: feature sizes.
-        aggr: ``"mean"``, ``"max"`` or ``"sum"`` (``"add"``).
-        root_weight: add the node's own transformed features :math:`W_1 x_i`.
+        in_channels: input width, or ``(F_src, F_dst)`` for bipartite graphs; ``-1`` infers it.
+        out_channels: output width.
+        aggr: ``"mean"``, ``"sum"`` (``"add"``), ``"max"``, ``"min"`` or ``"lstm"``.
         normalize: :math:`\ell_2`-normalise the output rows.
+        root_weight: add the target's own transformed features :math:`W_1 x_i`.
+        project: map the sources through a ReLU layer ``lin`` first.
         bias: learn :math:`b` (held by ``lin_l``, as in PyG).
 
     Shapes:
-        ``x: (N, F_in)``, ``edge_index: (2, E)``, ``edge_weight: (E,)`` → ``(N, F_out)``.
+        ``x: (N, F_in)`` or ``(x_src: (N_src, F_src), x_dst: (N_dst, F_dst) or None)``, ``edge_index: (2, E)``
+        or a torch.sparse ``adj_t: (N_dst, N_src)``, ``edge_weight: (E,)`` → ``(N_dst, F_out)``.
 
-    Parameter names follow PyG 2.x (``lin_l`` for neighbours with the bias, ``lin_r`` for the root).
+    Parameter names follow PyG 2.x (``lin_l`` for neighbours with the bias, ``lin_r`` for the root,
+    ``lin`` for ``project``, ``aggr_module.lstm`` for the LSTM).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, aggr: str = "mean", root_weight: bool = True,
-                 normalize: bool = False, bias: bool = True) -> None:
-        super().__init__(aggr=aggr)
-        check_positive_int("SAGEConv", "in_channels", in_channels)
+    extra_aggregations = ("lstm",)
+
+    def __init__(self, in_channels: int | tuple[int, int], out_channels: int, aggr: str = "mean",
+                 normalize: bool = False, root_weight: bool = True, project: bool = False, bias: bool = True,
+                 **kwargs: Any) -> None:
+        super().__init__(aggr=aggr, **kwargs)
+        pair = (in_channels, in_channels) if isinstance(in_channels, int) else tuple(in_channels)
+        for width in pair:
+            check_channels("SAGEConv", "in_channels", width)
         check_positive_int("SAGEConv", "out_channels", out_channels)
+        if project and pair[0] <= 0:
+            raise ValueError("'SAGEConv' expected a known source width with project=True (got in_channels=-1)")
+        if aggr == "lstm" and pair[0] <= 0:
+            raise ValueError("'SAGEConv' expected a known source width with aggr='lstm' (got in_channels=-1)")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.root_weight, self.normalize = root_weight, normalize
-        self.lin_l = Linear(in_channels, out_channels, bias=bias)
-        self.lin_r = Linear(in_channels, out_channels, bias=False) if root_weight else None
+        self.normalize, self.root_weight, self.project = normalize, root_weight, project
+        self.lin = Linear(pair[0], pair[0], bias=True) if project else None
+        self.aggr_module = _LSTMAggregation(pair[0]) if aggr == "lstm" else None
+        self.lin_l = Linear(pair[0], out_channels, bias=bias)
+        self.lin_r = Linear(pair[1], out_channels, bias=False) if root_weight else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        self.lin_l.reset_parameters()
-        if self.lin_r is not None:
-            self.lin_r.reset_parameters()
-        self._adjacency_cache.clear()
+        for module in (self.lin, self.aggr_module, self.lin_l, self.lin_r):
+            if module is not None:
+                module.reset_parameters()
+        self._fused_cache = None
 
-    def forward(self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
-        num_nodes = self.check_inputs(x, edge_index, self.in_channels, edge_weight)
-        # W_2 (A x) = A (W_2 x) for sum/mean: project first when that makes the aggregated matrix narrower
-        project_first = self.aggr != "max" and (self.out_channels < self.in_channels or isinstance(x, SparseMatrix))
-        projected = linear(x, self.lin_l.weight) if project_first else x
-        out = self.linear_aggregation(projected, edge_index, edge_weight, num_nodes)
-        if out is None:
-            dense = x.to_dense() if isinstance(x, SparseMatrix) else x
-            out = self.lin_l(self.propagate(edge_index, x=dense, edge_weight=edge_weight))
-        elif project_first:
+    def forward(self, x: Tensor | SparseMatrix | tuple, edge_index: Tensor, edge_weight: Tensor | None = None,
+                size: tuple[int, int] | None = None) -> Tensor:
+        x_src, x_dst = (x, x) if not isinstance(x, (tuple, list)) else x
+        widths = (self.in_channels, self.in_channels) if isinstance(self.in_channels, int) else self.in_channels
+        num_src = check_feature_width("SAGEConv", x_src, widths[0] if widths[0] > 0 else None)
+        num_dst = num_src if x_dst is None else check_feature_width("SAGEConv", x_dst,
+                                                                      widths[1] if widths[1] > 0 else None)
+        if size is not None:
+            num_src, num_dst = size
+        self.check_graph(edge_index, num_src, num_dst, edge_weight)
+        if self.lin is not None:
+            x_src = F.relu(self.lin(x_src))
+        if self._project_first(x_src):
+            # W_2 (A x) = A (W_2 x) for a weighted sum or mean: aggregate the narrower matrix
+            out = self.propagate(edge_index, x=(linear(x_src, self.lin_l.weight), x_dst), edge_weight=edge_weight,
+                                 size=(num_src, num_dst))
             out = out if self.lin_l.bias is None else out + self.lin_l.bias
         else:
-            out = self.lin_l(out)
-        if self.lin_r is not None:
-            out = out + self.lin_r(x)
+            dense = x_src.to_dense() if isinstance(x_src, SparseMatrix) else x_src
+            out = self.lin_l(self.propagate(edge_index, x=(dense, x_dst), edge_weight=edge_weight,
+                                            size=(num_src, num_dst)))
+        if self.lin_r is not None and x_dst is not None:
+            out = out + self.lin_r(x_dst)
         if self.normalize:
             out = F.normalize(out, p=2.0, dim=-1)
         return out
 
-    def message(self, x_j: Tensor, edge_weight: Tensor | None) -> Tensor:
+    def _project_first(self, x_src: Any) -> bool:
+        """Whether the messages may be projected before aggregating: a linear aggregation of SAGEConv's own
+        ``message`` (a subclass's ``message``/``aggregate`` sees the unprojected features)."""
+        linear_rule = (self.aggr in ("sum", "mean") and type(self).message is SAGEConv.message
+                       and type(self).aggregate is SAGEConv.aggregate)
+        if isinstance(x_src, SparseMatrix):
+            return linear_rule
+        return linear_rule and self.out_channels < x_src.size(-1)
+
+    def message(self, x_j: Tensor, edge_weight: Tensor | None = None) -> Tensor:
         return x_j if edge_weight is None else edge_weight.view(-1, 1) * x_j
+
+    def aggregate(self, inputs: Tensor, index: Tensor, ptr: Tensor | None = None,
+                  dim_size: int | None = None) -> Tensor:
+        if self.aggr == "lstm":
+            return self.aggr_module(inputs, index, dim_size)
+        return super().aggregate(inputs, index, ptr=ptr, dim_size=dim_size)
+
+    def message_and_aggregate(self, adj_t: SparseMatrix | Tensor, x: tuple) -> Tensor:
+        if self.aggr == "lstm":
+            row, col = _rows_cols(adj_t)
+            return self.aggr_module(x[0].index_select(0, col), row, adj_t.shape[0])
+        return spmm(adj_t, x[0], reduce=self.aggr)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.in_channels}, {self.out_channels}, aggr={self.aggr})"
+
+
+def _rows_cols(adj: SparseMatrix | Tensor) -> tuple[Tensor, Tensor]:
+    if isinstance(adj, SparseMatrix):
+        return adj.coo()
+    row, col, _ = sparse_entries(adj)
+    return row, col
+
+
+class _LSTMAggregation(nn.Module):
+    """PyG's ``LSTMAggregation`` in plain torch: the messages of each target, sorted by target (stably), as a
+    zero-padded batch of sequences through an LSTM; the last output is the aggregate."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(channels, channels, batch_first=True)
+
+    def reset_parameters(self) -> None:
+        self.lstm.reset_parameters()
+
+    def forward(self, inputs: Tensor, index: Tensor, dim_size: int | None) -> Tensor:
+        dim_size = int(index.max()) + 1 if dim_size is None else dim_size
+        order = torch.argsort(index, stable=True)
+        index, inputs = index.index_select(0, order), inputs.index_select(0, order)
+        count = torch.bincount(index, minlength=dim_size)
+        longest = int(count.max()) if count.numel() else 0
+        start = torch.cumsum(count, 0) - count
+        position = torch.arange(index.numel(), device=index.device) - start.index_select(0, index)
+        batch = inputs.new_zeros(dim_size, max(longest, 1), inputs.size(-1))
+        batch[index, position] = inputs
+        return self.lstm(batch)[0][:, -1]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from gnnlab.nn.functional.conv import _pair, avg_pool2d
+from gnnlab.nn.functional.image_conv import _pair, avg_pool2d
 
 
 class AvgPool2d(nn.Module):

@@ -6,7 +6,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from gnnlab.nn.functional.conv import _pair, conv2d
+from gnnlab.nn.functional.image_conv import _pair, conv2d
 from gnnlab.utils.validation import check_positive_int
 
 

@@ -14,6 +14,8 @@ import warnings
 import torch
 from torch import Tensor
 
+from gnnlab.nn.functional.scatter import scatter
+
 
 def _csr(crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int]) -> Tensor:
     with warnings.catch_warnings():
@@ -28,9 +30,12 @@ class SparseMatrix:
     """
 
     def __init__(self, crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int],
-                 crow_t: Tensor, col_t: Tensor, perm_t: Tensor) -> None:
+                 crow_t: Tensor, col_t: Tensor, perm_t: Tensor, row_count: Tensor | None = None) -> None:
         self.crow, self.col, self.values, self.shape = crow, col, values, shape
         self.crow_t, self.col_t, self.perm_t = crow_t, col_t, perm_t
+        # entries per row *before* duplicates were summed: the divisor of a mean over edges
+        self.row_count = crow[1:] - crow[:-1] if row_count is None else row_count
+        self._mean: SparseMatrix | None = None
 
     @classmethod
     def from_coo(cls, row: Tensor, col: Tensor, values: Tensor | None, shape: tuple[int, int]) -> SparseMatrix:
@@ -41,7 +46,9 @@ class SparseMatrix:
         key = row * cols + col
         unique, inverse = torch.unique(key, sorted=True, return_inverse=True)
         summed = values.new_zeros(unique.numel()).index_add_(0, inverse, values)
-        return cls._from_sorted(unique // cols, unique % cols, summed, shape)
+        matrix = cls._from_sorted(unique // cols, unique % cols, summed, shape)
+        matrix.row_count = torch.bincount(row, minlength=rows)
+        return matrix
 
     @classmethod
     def from_dense(cls, dense: Tensor) -> SparseMatrix:
@@ -61,7 +68,24 @@ class SparseMatrix:
 
     def with_values(self, values: Tensor) -> SparseMatrix:
         """The same structure with other values (e.g. after dropout)."""
-        return SparseMatrix(self.crow, self.col, values, self.shape, self.crow_t, self.col_t, self.perm_t)
+        return SparseMatrix(self.crow, self.col, values, self.shape, self.crow_t, self.col_t, self.perm_t,
+                            self.row_count)
+
+    def mean_normalized(self) -> SparseMatrix:
+        """Each row divided by its number of entries (counting summed duplicates): :math:`A` of a mean.
+        Computed once and kept."""
+        if self._mean is None:
+            count = self.row_count.clamp(min=1).to(self.values.dtype)
+            row = torch.repeat_interleave(torch.arange(self.shape[0], device=self.crow.device),
+                                          self.crow[1:] - self.crow[:-1])
+            self._mean = self.with_values(self.values / count.index_select(0, row))
+        return self._mean
+
+    def coo(self) -> tuple[Tensor, Tensor]:
+        """``(row, col)`` of the stored entries."""
+        row = torch.repeat_interleave(torch.arange(self.shape[0], device=self.crow.device),
+                                      self.crow[1:] - self.crow[:-1])
+        return row, self.col
 
     @property
     def nnz(self) -> int:
@@ -79,6 +103,9 @@ class SparseMatrix:
     def matmul(self, dense: Tensor) -> Tensor:
         """``self @ dense``, differentiable with respect to ``dense`` (not the sparse values)."""
         return _SparseDenseMatmul.apply(self, dense)
+
+    def __matmul__(self, dense: Tensor) -> Tensor:
+        return self.matmul(dense)
 
     def __repr__(self) -> str:
         return f"SparseMatrix(shape={self.shape}, nnz={self.nnz})"
@@ -110,3 +137,65 @@ def sparse_linear(x: SparseMatrix, weight: Tensor, bias: Tensor | None = None) -
     """
     out = x.matmul(weight.t())
     return out if bias is None else out + bias
+
+
+def is_torch_sparse(value: object) -> bool:
+    """Whether ``value`` is a torch.sparse tensor (COO, CSR or CSC layout)."""
+    return isinstance(value, Tensor) and value.layout in (torch.sparse_coo, torch.sparse_csr, torch.sparse_csc)
+
+
+def sparse_entries(adj: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """``(row, col, values)`` of a torch.sparse matrix in any of its layouts."""
+    if adj.layout == torch.sparse_coo:  # entries as stored: an uncoalesced tensor keeps one entry per edge
+        row, col = adj._indices()
+        return row, col, adj._values()
+    elif adj.layout == torch.sparse_csr:
+        crow = adj.crow_indices()
+        row = torch.repeat_interleave(torch.arange(adj.size(0), device=crow.device), crow[1:] - crow[:-1])
+        col = adj.col_indices()
+    else:
+        ccol = adj.ccol_indices()
+        col = torch.repeat_interleave(torch.arange(adj.size(1), device=ccol.device), ccol[1:] - ccol[:-1])
+        row = adj.row_indices()
+    return row, col, adj.values()
+
+
+def spmm(adj: SparseMatrix | Tensor, x: Tensor, reduce: str = "sum") -> Tensor:
+    r"""The product of a sparse adjacency with node features, reduced like message passing:
+    :math:`\text{out}_i = \bigoplus_{j} a_{ij} x_j` over the stored entries :math:`a_{ij}` of row :math:`i`.
+
+    ``adj`` is a :class:`SparseMatrix` or a torch.sparse tensor (COO/CSR/CSC) of shape ``(N_dst, N_src)``;
+    ``reduce`` is ``"sum"``/``"add"``, ``"mean"`` (divided by the entries of the row), ``"max"`` or ``"min"``
+    (over :math:`a_{ij} x_j`; rows without entries give zeros), as PyG's ``spmm``.
+
+    Shapes:
+        ``adj: (N_dst, N_src)``, ``x: (N_src, F)`` or ``(B, N_src, F)`` → ``(N_dst, F)`` or ``(B, N_dst, F)``.
+    """
+    reduce = "sum" if reduce == "add" else reduce
+    if reduce not in ("sum", "mean", "max", "min"):
+        raise ValueError(f"'spmm' expected 'reduce' to be one of ['sum', 'mean', 'max', 'min'] (got {reduce!r})")
+    if x.dim() > 2:  # batched features (B, N, F): nodes at dim -2
+        batch_shape, (num_src, width) = x.shape[:-2], x.shape[-2:]
+        flat = x.reshape(-1, num_src, width).permute(1, 0, 2).reshape(num_src, -1)
+        out = spmm(adj, flat, reduce)
+        return out.view(out.size(0), -1, width).permute(1, 0, 2).reshape(*batch_shape, out.size(0), width)
+    if isinstance(adj, SparseMatrix):
+        if reduce == "sum":
+            return adj.matmul(x)
+        if reduce == "mean":
+            return adj.mean_normalized().matmul(x)
+        row, col = adj.coo()
+        messages = adj.values.to(x.dtype).view(-1, 1) * x.index_select(0, col)
+        return scatter(messages, row, adj.shape[0], reduce)
+    if not is_torch_sparse(adj):
+        raise TypeError(f"'spmm' expected 'adj' to be a SparseMatrix or a torch.sparse tensor "
+                        f"(got {type(adj).__name__})")
+    if adj.layout == torch.sparse_coo and not adj.is_coalesced() and reduce != "sum":
+        # one entry per stored edge: a mean counts duplicates, as over the edges of an edge_index
+        indices, values = adj._indices(), adj._values()
+        matrix = SparseMatrix.from_coo(indices[0], indices[1], values.detach(), tuple(adj.shape))
+        return spmm(matrix, x, reduce)
+    if adj.layout != torch.sparse_csr and reduce != "sum":
+        adj = adj.to_sparse_csr()
+    adj = adj.to(x.dtype) if adj.dtype != x.dtype else adj
+    return torch.sparse.mm(adj, x) if reduce == "sum" else torch.sparse.mm(adj, x, reduce)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from gnnlab.data.neighbor_loader import InEdges
 from gnnlab.nn.functional.dropout import dropout
 from gnnlab.nn.functional.sparse import SparseMatrix
+from gnnlab.utils.in_edges import InEdges
 from gnnlab.utils.validation import check_edge_index, check_feature_width, check_features, check_positive_int
 
 

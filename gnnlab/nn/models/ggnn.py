@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from gnnlab.nn.conv._linear import Linear
 from gnnlab.nn.conv.gated_graph_conv import GatedGraphConv
 from gnnlab.nn.functional.dropout import dropout
+from gnnlab.nn.linear import Linear
 from gnnlab.nn.models._base import NodeModel, check_model_args
 
 
@@ -18,7 +18,9 @@ class GGNN(NodeModel):
         Z = h^{(T)} W_{out}.
 
     The message matrix :math:`W` and the GRU are shared by all nodes and, with ``share_weights=True``
-    (Li et al.), by all :math:`T` steps. Dropout on the input, on :math:`h^{(0)}` and on :math:`h^{(T)}`.
+    (Li et al., the default: the library's gated GNN shares its aggregate/update weights across steps), by
+    all :math:`T` steps (``num_layers``) (``share_weights=False``: one :math:`W` per step, as PyG's
+    ``GatedGraphConv``). Dropout on the input, on :math:`h^{(0)}` and on :math:`h^{(T)}`.
     Defaults found on Cora: 64 hidden units, 2 steps, mean aggregation, dropout 0.6 (lr 0.01,
     weight decay 5e-4).
 
@@ -26,16 +28,16 @@ class GGNN(NodeModel):
         ``x: (N, in_channels)``, ``edge_index: (2, E)`` → logits ``(N, out_channels)``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 64, num_steps: int = 2,
+    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 64, num_layers: int = 2,
                  dropout: float = 0.6, aggr: str = "mean", share_weights: bool = True) -> None:
         super().__init__()
         check_model_args("GGNN", dropout, in_channels=in_channels, out_channels=out_channels,
-                         hidden_channels=hidden_channels, num_steps=num_steps)
+                         hidden_channels=hidden_channels, num_layers=num_layers)
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.hidden_channels, self.num_steps, self.dropout = hidden_channels, num_steps, dropout
+        self.hidden_channels, self.num_layers, self.dropout = hidden_channels, num_layers, dropout
         self.aggr, self.share_weights = aggr, share_weights
         self.lin_in = Linear(in_channels, hidden_channels)
-        self.conv = GatedGraphConv(hidden_channels, num_steps, aggr=aggr, share_weights=share_weights)
+        self.conv = GatedGraphConv(hidden_channels, num_layers, aggr=aggr, share_weights=share_weights)
         self.lin_out = Linear(hidden_channels, out_channels)
         self.reset_parameters()
 
@@ -51,4 +53,4 @@ class GGNN(NodeModel):
         return self.lin_out(hidden), hidden
 
     def extra_config(self) -> dict:
-        return {"num_steps": self.num_steps, "aggr": self.aggr, "share_weights": self.share_weights}
+        return {"aggr": self.aggr, "share_weights": self.share_weights}

@@ -13,7 +13,7 @@ from .cases import EDGE_CASES, check_permutation_equivariance, compare_to_refere
 def test_matches_pyg_on_cora(cora):
     torch.manual_seed(0)
     x = cora.x[:, :64].contiguous()  # GatedGraphConv pads its input up to out_channels
-    compare_to_reference(GatedGraphConv(96, 3, share_weights=False), PyGGatedGraphConv(96, 3), x, cora.edge_index)
+    compare_to_reference(GatedGraphConv(96, 3), PyGGatedGraphConv(96, 3), x, cora.edge_index)
 
 
 @pytest.mark.parametrize("case", list(EDGE_CASES))
@@ -27,7 +27,8 @@ def test_matches_pyg_on_edge_cases(case, aggr):
 
 
 def test_shared_weights_do_not_grow_with_steps():
-    counts = {steps: sum(p.numel() for p in GatedGraphConv(16, steps).parameters()) for steps in (1, 2, 5, 10)}
+    counts = {steps: sum(p.numel() for p in GatedGraphConv(16, steps, share_weights=True).parameters())
+              for steps in (1, 2, 5, 10)}
     assert len(set(counts.values())) == 1
     per_step = {steps: sum(p.numel() for p in GatedGraphConv(16, steps, share_weights=False).parameters())
                 for steps in (1, 2)}
@@ -36,7 +37,7 @@ def test_shared_weights_do_not_grow_with_steps():
 
 def test_shared_weights_apply_the_same_matrix_every_step():
     torch.manual_seed(2)
-    conv = GatedGraphConv(4, 3).double()
+    conv = GatedGraphConv(4, 3, share_weights=True).double()
     edge_index = random_graph(8, 20, seed=3)
     h = torch.randn(8, 4, dtype=torch.float64)
     expected = h
@@ -51,9 +52,11 @@ def test_permutation_equivariant():
 
 
 def test_parameter_names_and_repr():
-    ours = GatedGraphConv(8, 3, share_weights=False)
-    assert set(dict(ours.named_parameters())) == set(PyGGatedGraphConv(8, 3).state_dict())
-    assert repr(GatedGraphConv(8, 3)) == "GatedGraphConv(8, num_layers=3, aggr=sum, share_weights=True)"
+    ours = GatedGraphConv(8, 3)  # PyG's defaults: one matrix per step, sum
+    assert ours.aggr == "sum" and not ours.share_weights
+    ours.load_state_dict(PyGGatedGraphConv(8, 3).state_dict(), strict=True)
+    assert repr(ours) == repr(PyGGatedGraphConv(8, 3)) == "GatedGraphConv(8, num_layers=3)"
+    assert repr(GatedGraphConv(8, 3, share_weights=True)) == "GatedGraphConv(8, num_layers=3, share_weights=True)"
 
 
 def test_input_wider_than_hidden():

@@ -7,7 +7,12 @@ from torch_geometric.nn import GCNConv as PyGGCNConv
 from gnnlab.nn.conv import GCNConv
 from gnnlab.nn.functional import SparseMatrix
 
-from .cases import EDGE_CASES, check_permutation_equivariance, compare_to_reference, random_graph
+from torch_geometric.nn.conv.gcn_conv import gcn_norm as pyg_gcn_norm
+
+from gnnlab.nn.functional import gcn_norm
+
+from .cases import (EDGE_CASES, MESSY_EDGES, MESSY_NODES, adj_t_of, check_permutation_equivariance, compare_calls,
+                    compare_to_reference, random_graph)
 
 
 def test_matches_pyg_on_cora(cora):
@@ -117,11 +122,103 @@ def test_bad_constructor_arguments():
         GCNConv(4, 0)
 
 
-def test_improved_without_weights_uses_two_on_the_diagonal():
-    edge_index = torch.tensor([[0, 1], [1, 0]])
-    ours = GCNConv(1, 1, improved=True, bias=False)
-    with torch.no_grad():
-        ours.lin.weight.fill_(1.0)
-    # A + 2I = [[2, 1], [1, 2]], degrees 3: out = (2 x_0 + x_1) / 3
-    out = ours(torch.tensor([[3.0], [0.0]]), edge_index)
-    torch.testing.assert_close(out, torch.tensor([[2.0], [1.0]]))
+def test_improved_without_weights_matches_pyg():
+    # PyG 2.8 adds loops of weight 1 when no edge_weight is passed, whatever `improved` says
+    edge_index = torch.tensor([[0, 1, 2], [1, 0, 0]])
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, dtype=torch.float64)
+    compare_to_reference(GCNConv(3, 2, improved=True).double(), PyGGCNConv(3, 2, improved=True).double(), x,
+                         edge_index)
+    plain = GCNConv(3, 2, improved=False).double()
+    improved = GCNConv(3, 2, improved=True).double()
+    improved.load_state_dict(plain.state_dict())
+    torch.testing.assert_close(improved(x, edge_index), plain(x, edge_index))
+
+
+# -- the layer options of issue 13 --------------------------------------------------------------------------
+def _dense(edge_index, weight, num_nodes):
+    return torch.zeros(num_nodes, num_nodes, dtype=weight.dtype).index_put_((edge_index[1], edge_index[0]), weight,
+                                                                           accumulate=True)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sparse_adjacency_equals_edge_index_on_a_messy_graph(weighted):
+    torch.manual_seed(10)
+    weight = torch.rand(MESSY_EDGES.size(1), dtype=torch.float64) if weighted else None
+    x = torch.randn(MESSY_NODES, 4, dtype=torch.float64)
+    reference = PyGGCNConv(4, 3).double()  # on the edge_index, where PyG and gnnlab agree
+    extra = () if weight is None else (weight,)
+    adj_t = adj_t_of(MESSY_EDGES, MESSY_NODES, values=weight)  # one entry per edge, as the edge_index
+    compare_calls(GCNConv(4, 3).double(), reference, lambda conv, x: conv(x, MESSY_EDGES, *extra), x,
+                  ours_run=lambda conv, x: conv(x, adj_t))
+    # a coalesced CSR matrix sums duplicates: equal where no self-loop is duplicated
+    unique = torch.unique(MESSY_EDGES, dim=1)
+    csr = adj_t_of(unique, MESSY_NODES).coalesce().to_sparse_csr()
+    compare_calls(GCNConv(4, 3).double(), reference, lambda conv, x: conv(x, unique), x,
+                  ours_run=lambda conv, x: conv(x, csr))
+
+
+def test_sparse_adjacency_matches_pyg_without_self_loops():
+    torch.manual_seed(11)
+    edge_index = torch.tensor([[0, 1, 1, 2, 3, 0], [1, 0, 2, 1, 0, 3]])
+    adj_t = adj_t_of(edge_index, 6).coalesce().to_sparse_csr()
+    compare_calls(GCNConv(4, 3).double(), PyGGCNConv(4, 3).double(), lambda conv, x: conv(x, adj_t),
+                  torch.randn(6, 4, dtype=torch.float64))
+
+
+def test_lazy_in_channels_matches_pyg_and_loads_state_dicts():
+    torch.manual_seed(12)
+    x = torch.randn(MESSY_NODES, 5)
+    lazy = GCNConv(-1, 3)
+    lazy(x, MESSY_EDGES)  # initialised here
+    assert lazy.lin.weight.shape == (3, 5) and repr(lazy) == "GCNConv(-1, 3)"
+    reference = PyGGCNConv(5, 3)
+    compare_calls(lazy, reference, lambda conv, x: conv(x, MESSY_EDGES), x)
+    before_first_call = GCNConv(-1, 3)
+    before_first_call.load_state_dict(reference.state_dict())
+    torch.testing.assert_close(before_first_call(x, MESSY_EDGES), reference(x, MESSY_EDGES), atol=1e-5, rtol=0)
+
+
+def test_self_loops_without_normalisation_is_an_error():
+    with pytest.raises(ValueError, match="'GCNConv' expected add_self_loops=False when normalize=False"):
+        GCNConv(4, 2, normalize=False, add_self_loops=True)
+    assert not GCNConv(4, 2, normalize=False).add_self_loops  # the default follows normalize, as PyG
+
+
+def test_cached_turned_on_later_caches_the_next_call():
+    torch.manual_seed(13)
+    ours, reference = GCNConv(4, 2), PyGGCNConv(4, 2)
+    ours.load_state_dict(reference.state_dict())
+    x = torch.randn(10, 4)
+    graphs = [random_graph(10, 30, seed=s) for s in (1, 2, 3)]
+    ours(x, graphs[0])
+    reference(x, graphs[0])
+    ours.cached = reference.cached = True
+    for graph in graphs[1:]:  # the second call caches graph 1; graph 2 is then ignored, as in PyG
+        torch.testing.assert_close(ours(x, graph), reference(x, graph), atol=1e-6, rtol=0)
+    torch.testing.assert_close(ours(x, graphs[2]), ours(x, graphs[1]))
+
+
+def test_gcn_norm_takes_pygs_positional_order():
+    edge_index, weight = MESSY_EDGES, torch.rand(MESSY_EDGES.size(1), dtype=torch.float64)
+    for args in [(weight, MESSY_NODES, True, True, "source_to_target", None),
+                 (None, MESSY_NODES, True, False, "target_to_source", torch.float64),
+                 (weight, MESSY_NODES, False, True, "target_to_source", None)]:
+        ours, expected = gcn_norm(edge_index, *args), pyg_gcn_norm(edge_index, *args)
+        torch.testing.assert_close(ours[0], expected[0])
+        torch.testing.assert_close(ours[1], expected[1])
+
+
+@pytest.mark.parametrize("improved", [False, True])
+def test_gcn_norm_of_a_sparse_adjacency(improved):
+    edge_index = torch.tensor([[0, 1, 1, 2, 3, 0, 1], [1, 0, 2, 1, 0, 3, 1]])  # a loop on 1
+    weight = torch.rand(7, dtype=torch.float64)
+    adj_t, none = gcn_norm(adj_t_of(edge_index, 5, values=weight), None, 5, improved)
+    assert none is None
+    index, value = gcn_norm(edge_index, weight, 5, improved)
+    torch.testing.assert_close(adj_t.to_dense(), _dense(index, value, 5))
+    # PyG adds the loops on top of existing diagonal entries of a sparse input: equal where there are none
+    no_loop = edge_index[:, :6]
+    csr = adj_t_of(no_loop, 5, values=weight[:6]).coalesce().to_sparse_csr()
+    torch.testing.assert_close(gcn_norm(csr, None, 5, improved)[0].to_dense(),
+                               pyg_gcn_norm(csr, None, 5, improved)[0].to_dense())

@@ -54,7 +54,7 @@ def test_gat_paper_architecture():
 
 
 def test_ggnn_shares_weights_across_steps():
-    sizes = {steps: sum(p.numel() for p in GGNN(10, 3, num_steps=steps).parameters()) for steps in (1, 2, 6)}
+    sizes = {steps: sum(p.numel() for p in GGNN(10, 3, num_layers=steps).parameters()) for steps in (1, 2, 6)}
     assert len(set(sizes.values())) == 1
 
 
