@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gnnlab.nn.conv.message_passing import MessagePassing
-from gnnlab.nn.functional.sparse import SparseMatrix, sparse_entries, spmm
+from gnnlab.nn.functional.sparse import SparseMatrix, is_torch_sparse, sparse_entries, spmm
 from gnnlab.nn.linear import Linear, check_channels, linear
 from gnnlab.utils.validation import check_feature_width, check_positive_int
 
@@ -88,6 +88,8 @@ class SAGEConv(MessagePassing):
                                                                       widths[1] if widths[1] > 0 else None)
         if size is not None:
             num_src, num_dst = size
+        elif x_dst is None and is_torch_sparse(edge_index):
+            num_dst = edge_index.size(0)
         self.check_graph(edge_index, num_src, num_dst, edge_weight)
         if self.lin is not None:
             x_src = F.relu(self.lin(x_src))
@@ -109,7 +111,8 @@ class SAGEConv(MessagePassing):
     def _project_first(self, x_src: Any) -> bool:
         """Whether the messages may be projected before aggregating: a linear aggregation of SAGEConv's own
         ``message`` (a subclass's ``message``/``aggregate`` sees the unprojected features)."""
-        linear_rule = (self.aggr in ("sum", "mean") and type(self).message is SAGEConv.message
+        linear_rule = (self.aggr in ("sum", "mean") and not isinstance(self.lin_l.weight, nn.UninitializedParameter)
+                       and type(self).message is SAGEConv.message
                        and type(self).aggregate is SAGEConv.aggregate)
         if isinstance(x_src, SparseMatrix):
             return linear_rule

@@ -191,10 +191,11 @@ def spmm(adj: SparseMatrix | Tensor, x: Tensor, reduce: str = "sum") -> Tensor:
         raise TypeError(f"'spmm' expected 'adj' to be a SparseMatrix or a torch.sparse tensor "
                         f"(got {type(adj).__name__})")
     if adj.layout == torch.sparse_coo and not adj.is_coalesced() and reduce != "sum":
-        # one entry per stored edge: a mean counts duplicates, as over the edges of an edge_index
-        indices, values = adj._indices(), adj._values()
-        matrix = SparseMatrix.from_coo(indices[0], indices[1], values.detach(), tuple(adj.shape))
-        return spmm(matrix, x, reduce)
+        # one entry per stored edge, as over the edges of an edge_index: a mean counts duplicates, a max
+        # compares them instead of their sum
+        row, col, values = adj._indices()[0], adj._indices()[1], adj._values()
+        messages = values.to(x.dtype).view(-1, 1) * x.index_select(0, col)
+        return scatter(messages, row, adj.shape[0], reduce)
     if adj.layout != torch.sparse_csr and reduce != "sum":
         adj = adj.to_sparse_csr()
     adj = adj.to(x.dtype) if adj.dtype != x.dtype else adj

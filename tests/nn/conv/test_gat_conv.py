@@ -7,7 +7,7 @@ from torch_geometric.nn import GATConv as PyGGATConv
 from gnnlab.nn.conv import GATConv
 from gnnlab.nn.functional import SparseMatrix
 
-from .cases import EDGE_CASES, check_permutation_equivariance, compare_to_reference, random_graph
+from .cases import MESSY_EDGES, MESSY_NODES, adj_t_of, compare_calls, EDGE_CASES, check_permutation_equivariance, compare_to_reference, random_graph
 
 HEADS = [(1, True), (4, True), (3, False)]
 
@@ -81,3 +81,75 @@ def test_bad_arguments():
         GATConv(4, 2, dropout=1.0)
     with pytest.raises(ValueError, match="'GATConv' expected 'x' with 4 features"):
         GATConv(4, 2)(torch.randn(5, 3), torch.tensor([[0], [1]]))
+
+
+# -- the layer options of issue 13 --------------------------------------------------------------------------
+@pytest.mark.parametrize("options", [dict(residual=True), dict(residual=True, concat=False), dict(negative_slope=0.05),
+                                     dict(add_self_loops=False), dict(bias=False), dict(heads=3, concat=False)])
+def test_options_on_a_messy_graph_match_pyg(options):
+    torch.manual_seed(30)
+    x = torch.randn(MESSY_NODES, 5, dtype=torch.float64)
+    options = {"heads": 2, **options}
+    compare_calls(GATConv(5, 3, **options).double(), PyGGATConv(5, 3, **options).double(),
+                  lambda conv, x: conv(x, MESSY_EDGES), x)
+
+
+@pytest.mark.parametrize("fill_value", ["mean", "add", "max", 0.5])
+@pytest.mark.parametrize("edge_dim", [1, 3])
+def test_edge_features_match_pyg(fill_value, edge_dim):
+    torch.manual_seed(31)
+    x = torch.randn(MESSY_NODES, 5, dtype=torch.float64)
+    edge_attr = torch.randn(MESSY_EDGES.size(1), edge_dim, dtype=torch.float64)
+    if edge_dim == 1:
+        edge_attr = edge_attr.view(-1)
+    compare_calls(GATConv(5, 3, heads=2, edge_dim=edge_dim, fill_value=fill_value).double(),
+                  PyGGATConv(5, 3, heads=2, edge_dim=edge_dim, fill_value=fill_value).double(),
+                  lambda conv, x: conv(x, MESSY_EDGES, edge_attr), x)
+
+
+@pytest.mark.parametrize("with_targets", [True, False])
+@pytest.mark.parametrize("add_self_loops", [True, False])
+def test_bipartite_matches_pyg(with_targets, add_self_loops):
+    generator = torch.Generator().manual_seed(32)
+    x_src = torch.randn(7, 5, dtype=torch.float64, generator=generator)
+    x_dst = torch.randn(4, 3, dtype=torch.float64, generator=generator) if with_targets else None
+    edge_index = torch.stack([torch.randint(0, 7, (15,), generator=generator),
+                              torch.randint(0, 3, (15,), generator=generator)])
+    torch.manual_seed(32)
+    options = dict(heads=2, add_self_loops=add_self_loops and with_targets, residual=with_targets)
+    compare_calls(GATConv((5, 3), 2, **options).double(), PyGGATConv((5, 3), 2, **options).double(),
+                  lambda conv, x: conv(x, edge_index, size=(7, 4) if with_targets else None), (x_src, x_dst))
+
+
+def test_attention_weights_include_the_added_self_loops():
+    torch.manual_seed(33)
+    x = torch.randn(MESSY_NODES, 5, dtype=torch.float64)
+    ours, reference = GATConv(5, 3, heads=2).double(), PyGGATConv(5, 3, heads=2).double()
+    ours.load_state_dict(reference.state_dict())
+    out, (edge_index, alpha) = ours(x, MESSY_EDGES, return_attention_weights=True)
+    expected, (expected_index, expected_alpha) = reference(x, MESSY_EDGES, return_attention_weights=True)
+    torch.testing.assert_close(out, expected)
+    assert torch.equal(edge_index, expected_index)
+    torch.testing.assert_close(alpha, expected_alpha)
+    assert edge_index.size(1) == MESSY_EDGES.size(1) - 3 + MESSY_NODES  # 3 loops replaced by one per node
+
+
+def test_sparse_adjacency_equals_edge_index():
+    torch.manual_seed(34)
+    x = torch.randn(MESSY_NODES, 5, dtype=torch.float64)
+    adj_t = adj_t_of(MESSY_EDGES, MESSY_NODES)
+    compare_calls(GATConv(5, 3, heads=2).double(), PyGGATConv(5, 3, heads=2).double(),
+                  lambda conv, x: conv(x, MESSY_EDGES), x, ours_run=lambda conv, x: conv(x, adj_t))
+    conv = GATConv(5, 3, heads=2).double().eval()
+    _, (sparse_alpha, alpha) = conv(x, adj_t, return_attention_weights=True)
+    _, (_, expected) = conv(x, MESSY_EDGES, return_attention_weights=True)
+    torch.testing.assert_close(alpha, expected)
+    assert sparse_alpha.shape == (MESSY_NODES, MESSY_NODES, 2)
+
+
+def test_lazy_in_channels():
+    torch.manual_seed(35)
+    x = torch.randn(MESSY_NODES, 5)
+    lazy = GATConv(-1, 3, heads=2)
+    lazy(x, MESSY_EDGES)
+    compare_calls(lazy, PyGGATConv(5, 3, heads=2), lambda conv, x: conv(x, MESSY_EDGES), x)

@@ -7,7 +7,7 @@ from torch_geometric.nn import SAGEConv as PyGSAGEConv
 from gnnlab.nn.conv import SAGEConv
 from gnnlab.nn.functional import SparseMatrix, scatter
 
-from .cases import EDGE_CASES, check_permutation_equivariance, compare_to_reference, random_graph
+from .cases import MESSY_EDGES, MESSY_NODES, adj_t_of, compare_calls, EDGE_CASES, check_permutation_equivariance, compare_to_reference, random_graph
 
 AGGRS = ["mean", "max", "sum"]
 
@@ -78,3 +78,69 @@ def test_bad_arguments():
         SAGEConv(4, 2)(torch.randn(5, 4), torch.tensor([[0], [5]]))
     with pytest.raises(ValueError, match="'SAGEConv' expected 'edge_weight' of shape"):
         SAGEConv(4, 2)(torch.randn(5, 4), torch.tensor([[0], [4]]), torch.ones(2))
+
+
+# -- the layer options of issue 13 --------------------------------------------------------------------------
+@pytest.mark.parametrize("aggr", ["mean", "sum", "max", "min"])
+@pytest.mark.parametrize("options", [{}, dict(project=True), dict(root_weight=False), dict(normalize=True),
+                                     dict(bias=False)])
+def test_options_on_a_messy_graph_match_pyg(aggr, options):
+    torch.manual_seed(20)
+    x = torch.randn(MESSY_NODES, 5, dtype=torch.float64)
+    compare_calls(SAGEConv(5, 3, aggr=aggr, **options).double(), PyGSAGEConv(5, 3, aggr=aggr, **options).double(),
+                  lambda conv, x: conv(x, MESSY_EDGES), x)
+
+
+@pytest.mark.parametrize("aggr", ["mean", "max"])
+@pytest.mark.parametrize("with_targets", [True, False])
+def test_bipartite_matches_pyg(aggr, with_targets):
+    generator = torch.Generator().manual_seed(21)
+    x_src = torch.randn(7, 5, dtype=torch.float64, generator=generator)
+    x_dst = torch.randn(4, 3, dtype=torch.float64, generator=generator) if with_targets else None
+    edge_index = torch.stack([torch.randint(0, 7, (15,), generator=generator),
+                              torch.randint(0, 3, (15,), generator=generator)])  # target 3 gets nothing
+    torch.manual_seed(21)
+    in_channels = (5, 3) if with_targets else (5, -1)
+    reference = PyGSAGEConv((5, 3), 2, aggr=aggr, root_weight=with_targets).double()
+    ours = SAGEConv(in_channels if with_targets else 5, 2, aggr=aggr, root_weight=with_targets).double()
+    compare_calls(ours, reference, lambda conv, x: conv(x, edge_index, size=(7, 4)), (x_src, x_dst))
+    adj_t = adj_t_of(edge_index, 7, 4)
+    compare_calls(ours, reference, lambda conv, x: conv(x, edge_index, size=(7, 4)), (x_src, x_dst),
+                  ours_run=lambda conv, x: conv(x, adj_t))
+
+
+def test_lstm_aggregation_matches_pyg():
+    torch.manual_seed(22)
+    order = torch.argsort(MESSY_EDGES[1], stable=True)  # PyG's LSTM aggregation needs edges sorted by target
+    edge_index = MESSY_EDGES[:, order]
+    x = torch.randn(MESSY_NODES, 4, dtype=torch.float64)
+    ours, reference = SAGEConv(4, 3, aggr="lstm").double(), PyGSAGEConv(4, 3, aggr="lstm").double()
+    compare_calls(ours, reference, lambda conv, x: conv(x, edge_index), x)
+    # unsorted edges are sorted (stably) by target first: the same sequences
+    shuffled = edge_index[:, torch.randperm(edge_index.size(1), generator=torch.Generator().manual_seed(0))]
+    restored = shuffled[:, torch.argsort(shuffled[1], stable=True)]
+    ours.eval()
+    torch.testing.assert_close(ours(x, shuffled), ours(x, restored))
+    assert repr(ours) == "SAGEConv(4, 3, aggr=lstm)"
+
+
+@pytest.mark.parametrize("aggr", ["mean", "sum", "max", "min"])
+def test_sparse_adjacency_equals_edge_index(aggr):
+    torch.manual_seed(23)
+    x = torch.randn(MESSY_NODES, 5, dtype=torch.float64)
+    adj_t = adj_t_of(MESSY_EDGES, MESSY_NODES)
+    edges = MESSY_EDGES if aggr in ("mean", "sum") else torch.unique(MESSY_EDGES, dim=1)
+    if aggr not in ("mean", "sum"):  # max/min of a summed duplicate differ: one entry per distinct edge
+        adj_t = adj_t_of(edges, MESSY_NODES).coalesce().to_sparse_csr()
+    compare_calls(SAGEConv(5, 3, aggr=aggr).double(), PyGSAGEConv(5, 3, aggr=aggr).double(),
+                  lambda conv, x: conv(x, edges), x, ours_run=lambda conv, x: conv(x, adj_t))
+
+
+def test_lazy_in_channels():
+    torch.manual_seed(24)
+    x = torch.randn(MESSY_NODES, 5)
+    lazy = SAGEConv(-1, 3)
+    lazy(x, MESSY_EDGES)
+    compare_calls(lazy, PyGSAGEConv(5, 3), lambda conv, x: conv(x, MESSY_EDGES), x)
+    with pytest.raises(ValueError, match="project=True"):
+        SAGEConv(-1, 3, project=True)
