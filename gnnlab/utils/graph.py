@@ -202,14 +202,15 @@ def to_undirected(edge_index: Tensor, edge_attr: Any = _MISSING, num_nodes: int 
 
 
 def is_undirected(edge_index: Tensor, edge_attr: Tensor | None = None, num_nodes: int | None = None) -> bool:
-    """Whether every edge :math:`(j, i)` has its reverse :math:`(i, j)` (with the same attribute when given),
-    duplicates merged by summing."""
-    count = maybe_num_nodes(edge_index, num_nodes)
-    forward, attr = coalesce(edge_index, edge_attr, count)
-    backward, attr_back = coalesce(edge_index.flip(0), edge_attr, count)
-    if not torch.equal(forward, backward):
+    """Whether the edges, as a multiset, equal their reverses: every :math:`(j, i)` appears as often as
+    :math:`(i, j)` (with the same attributes when given), as PyG's ``is_undirected``."""
+    count = max(maybe_num_nodes(edge_index, num_nodes), 1)
+    row, col = edge_index[0], edge_index[1]
+    by_row = torch.argsort(row * count + col, stable=True)
+    by_col = torch.argsort(col * count + row, stable=True)
+    if not (torch.equal(row[by_row], col[by_col]) and torch.equal(col[by_row], row[by_col])):
         return False
-    return edge_attr is None or bool(torch.equal(attr, attr_back))
+    return edge_attr is None or bool(torch.equal(edge_attr[by_row], edge_attr[by_col]))
 
 
 def dropout_edge(edge_index: Tensor, p: float = 0.5, force_undirected: bool = False, training: bool = True,

@@ -7,7 +7,7 @@ from torch_geometric.nn import GatedGraphConv as PyGGatedGraphConv
 from gnnlab.nn.conv import GatedGraphConv
 from gnnlab.nn.functional import scatter
 
-from .cases import EDGE_CASES, check_permutation_equivariance, compare_to_reference, random_graph
+from .cases import MESSY_EDGES, MESSY_NODES, adj_t_of, compare_calls, EDGE_CASES, check_permutation_equivariance, compare_to_reference, random_graph
 
 
 def test_matches_pyg_on_cora(cora):
@@ -62,3 +62,23 @@ def test_parameter_names_and_repr():
 def test_input_wider_than_hidden():
     with pytest.raises(ValueError, match="'GatedGraphConv' expected 'x' with at most out_channels=4"):
         GatedGraphConv(4, 2)(torch.randn(5, 6), torch.tensor([[0], [1]]))
+
+
+@pytest.mark.parametrize("aggr", ["add", "mean"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sparse_adjacency_equals_edge_index(aggr, weighted):
+    torch.manual_seed(40)
+    x = torch.randn(MESSY_NODES, 4, dtype=torch.float64)
+    weight = torch.rand(MESSY_EDGES.size(1), dtype=torch.float64) if weighted else None
+    extra = () if weight is None else (weight,)
+    adj_t = adj_t_of(MESSY_EDGES, MESSY_NODES, values=weight)
+    compare_calls(GatedGraphConv(6, 2, aggr=aggr).double(), PyGGatedGraphConv(6, 2, aggr=aggr).double(),
+                  lambda conv, x: conv(x, MESSY_EDGES, *extra), x, ours_run=lambda conv, x: conv(x, adj_t))
+
+
+def test_ggnn_model_keeps_tied_weights_by_default():
+    from gnnlab.nn import GGNN
+
+    model = GGNN(10, 3, num_layers=4)
+    assert model.conv.share_weights and model.conv.weight.shape == (64, 64)
+    assert "num_layers=4" in repr(model)
