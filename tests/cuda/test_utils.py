@@ -61,7 +61,9 @@ def test_seed_everything_deterministic_repeats_on_cuda():
 
 
 def test_resolve_device_on_cuda():
-    assert resolve_device("auto").type == "cuda"
+    current = torch.device("cuda", torch.cuda.current_device())
+    assert resolve_device("auto") == current and resolve_device("cuda") == current  # indexed, as tensors are
+    assert torch.zeros(1, device="cuda").device == resolve_device("cuda")
     assert resolve_device("cuda:0") == torch.device("cuda", 0)
     count = torch.cuda.device_count()
     with pytest.raises(ValueError, match=f"cuda:0..cuda:{count - 1}"):

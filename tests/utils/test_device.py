@@ -46,3 +46,15 @@ def test_seed_everything_repeats_every_generator():
     assert first == (random.random(), np.random.rand(), torch.rand(1).item())
     with pytest.raises(ValueError, match="'seed'"):
         seed_everything(-1)
+
+
+def test_cuda_comes_back_with_its_index(monkeypatch):
+    """``"cuda"`` and ``"auto"`` resolve to the current card's index, as a tensor's device reads (CUDA faked here:
+    this runs on any machine)."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    assert resolve_device("cuda") == torch.device("cuda", 1)
+    assert resolve_device("auto") == torch.device("cuda", 1)
+    assert str(resolve_device(None)) == "cuda:1"
+    assert resolve_device("cuda:0") == torch.device("cuda", 0)
