@@ -93,6 +93,12 @@ class NeighborLoader(DataLoader):
         num_workers, **kwargs: passed to :class:`torch.utils.data.DataLoader` (``num_workers``,
             ``persistent_workers``, ``pin_memory``, ``drop_last``, ``sampler``...). A ``sampler`` draws
             positions into the seed list (e.g. a ``DistributedSampler`` over ``range(num_seeds)``).
+
+    **Devices.** The batches are made where ``data.edge_index`` lives. For training on a GPU, either keep the
+    graph on the CPU and pass ``pin_memory=True`` (batches are sampled on the host, in worker processes if
+    asked, and land in page-locked memory, so that ``batch.to("cuda", non_blocking=True)`` overlaps the copy
+    with computation), or move the whole graph to the GPU (``data.to("cuda")``) and sample there, in the main
+    process (``num_workers=0``; pinning does not apply). The seed order is drawn on the CPU either way.
     """
 
     def __init__(self, data: Data, num_neighbors: Sequence[int], batch_size: int = 1, shuffle: bool = False,
@@ -118,6 +124,13 @@ class NeighborLoader(DataLoader):
             if name in kwargs:
                 fail(who, f"no '{name}' argument (the loader sets it)", f"{name}={describe(kwargs[name])}",
                      TypeError)
+        where = data.edge_index.device
+        if where.type != "cpu" and kwargs.get("pin_memory"):
+            fail(who, f"'pin_memory' to be False for a graph on {where} (pinning is for host memory: keep the graph "
+                 "on the CPU to copy pinned batches to the GPU)", "pin_memory=True")
+        if where.type != "cpu" and num_workers > 0:
+            fail(who, f"'num_workers' to be 0 for a graph on {where} (worker processes cannot use CUDA: keep the "
+                 "graph on the CPU to sample in workers)", f"num_workers={num_workers}")
 
         self.data = data
         self.num_neighbors = list(num_neighbors)

@@ -9,11 +9,13 @@ from gnnlab.utils.validation import describe, fail
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     """Turn ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or a :class:`torch.device` into a usable device.
 
-    ``"auto"`` (or ``None``) picks CUDA when it is available and the CPU otherwise. Asking for a device
-    that this machine does not have is a :class:`ValueError` that says what is available.
+    ``"auto"`` (or ``None``) picks CUDA when it is available and the CPU otherwise. A CUDA device comes back
+    with its index (``"cuda"`` is the current device, e.g. ``cuda:0``), as tensors report theirs, so that
+    ``tensor.device == resolve_device("cuda")`` holds and records say which card ran. Asking for a device that this
+    machine does not have is a :class:`ValueError` that says what is available.
     """
     if device is None or (isinstance(device, str) and device.strip().lower() == "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     if not isinstance(device, (str, torch.device)):
         fail("resolve_device", "'device' to be 'auto', 'cpu', 'cuda', 'cuda:<index>' or a torch.device",
              describe(device), TypeError)
@@ -28,6 +30,8 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
                  "'auto' (or install a CUDA build of PyTorch)", describe(device))
         if resolved.index is not None and resolved.index >= count:
             fail("resolve_device", f"'device' to be one of cuda:0..cuda:{count - 1}", describe(device))
+        if resolved.index is None:
+            resolved = torch.device("cuda", torch.cuda.current_device())
     elif resolved.type != "cpu":
         fail("resolve_device", "'device' to be 'auto', 'cpu' or a CUDA device", describe(device))
     return resolved

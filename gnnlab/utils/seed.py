@@ -1,6 +1,7 @@
 """Seeding."""
 from __future__ import annotations
 
+import logging
 import os
 import random
 
@@ -26,13 +27,20 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
     ``scatter_reduce`` with ``"amax"`` (max aggregation, the attention softmax's maximum; a maximum does not
     depend on order, so its values still repeat) and the cuSPARSE CSR product (GCN/GraphSAGE's sparse path),
     whose summation order is not fixed: expect differences in the last bits there. Not verified on a GPU
-    in this project's CI (it has none).
+    in this project's CI (it has none); ``tests/cuda`` checks it wherever a GPU runs the suite.
+
+    cuBLAS reads ``CUBLAS_WORKSPACE_CONFIG`` when it starts, so call this before any CUDA work in the
+    process; called later, it logs a warning that cuBLAS products may not repeat.
     """
     check_positive_int("seed_everything", "seed", seed, minimum=0)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     if deterministic:
+        if "CUBLAS_WORKSPACE_CONFIG" not in os.environ and torch.cuda.is_initialized():
+            logging.getLogger(__name__).warning(
+                "seed_everything(deterministic=True) after CUDA started: cuBLAS ignores CUBLAS_WORKSPACE_CONFIG "
+                "set now, so its products may not repeat; call it first in the process")
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.use_deterministic_algorithms(True, warn_only=True)
 

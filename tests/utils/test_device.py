@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
@@ -46,3 +47,33 @@ def test_seed_everything_repeats_every_generator():
     assert first == (random.random(), np.random.rand(), torch.rand(1).item())
     with pytest.raises(ValueError, match="'seed'"):
         seed_everything(-1)
+
+
+def test_cuda_comes_back_with_its_index(monkeypatch):
+    """``"cuda"`` and ``"auto"`` resolve to the current card's index, as a tensor's device reads (CUDA faked here:
+    this runs on any machine)."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    assert resolve_device("cuda") == torch.device("cuda", 1)
+    assert resolve_device("auto") == torch.device("cuda", 1)
+    assert str(resolve_device(None)) == "cuda:1"
+    assert resolve_device("cuda:0") == torch.device("cuda", 0)
+
+
+def test_deterministic_seeding_after_cuda_started_warns(monkeypatch, caplog):
+    """cuBLAS reads its workspace setting when it starts: asking for determinism later says so (CUDA faked)."""
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
+    calls = []
+    monkeypatch.setattr(torch, "use_deterministic_algorithms", lambda *args, **kwargs: calls.append((args, kwargs)))
+    with caplog.at_level("WARNING", logger="gnnlab.utils.seed"):
+        seed_everything(0, deterministic=True)
+    assert "after CUDA started" in caplog.text
+    assert calls == [((True,), {"warn_only": True})]
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="gnnlab.utils.seed"):
+        seed_everything(0, deterministic=True)
+    assert caplog.text == "" and os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"

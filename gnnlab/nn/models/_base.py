@@ -137,7 +137,7 @@ class ConvStack(NodeModel):
 
     def _inference(self, x, edge_index, edge_weight, batch_size):
         num_nodes = x.shape[0]
-        in_edges = None
+        in_edges = bounds = None
         for i, conv in enumerate(self.convs):
             h = self.activation(x) if i > 0 else x
             extra = () if edge_weight is None else (edge_weight,)
@@ -146,10 +146,11 @@ class ConvStack(NodeModel):
                 continue
             if in_edges is None:
                 in_edges = InEdges(edge_index, num_nodes)
+                bounds = in_edges.rowptr.cpu()  # read on the host: no device sync per batch
             parts = []
             for start in range(0, num_nodes, batch_size):
                 stop = min(start + batch_size, num_nodes)
-                nodes, local_edges, edge_id = _in_neighbourhood(in_edges, start, stop)
+                nodes, local_edges, edge_id = _in_neighbourhood(in_edges, bounds, start, stop)
                 extra = () if edge_weight is None else (edge_weight.index_select(0, edge_id),)
                 parts.append(conv(h.index_select(0, nodes), local_edges, *extra)[: stop - start])
             x = torch.cat(parts)
@@ -170,14 +171,16 @@ def _check_hops(who: str, num_sampled_nodes, num_sampled_edges, num_nodes: int, 
     return list(num_sampled_nodes), list(num_sampled_edges)
 
 
-def _in_neighbourhood(in_edges: InEdges, start: int, stop: int) -> tuple[Tensor, Tensor, Tensor]:
+def _in_neighbourhood(in_edges: InEdges, bounds: Tensor, start: int, stop: int) -> tuple[Tensor, Tensor, Tensor]:
     """The nodes ``start..stop-1`` (first, in order) with all their in-neighbours, the edges into them in
-    local ids, and those edges' ids: everything a target-local layer needs to compute those nodes."""
-    low, high = int(in_edges.rowptr[start]), int(in_edges.rowptr[stop])
+    local ids, and those edges' ids: everything a target-local layer needs to compute those nodes.
+    ``bounds`` is ``in_edges.rowptr`` on the CPU."""
+    low, high = int(bounds[start]), int(bounds[stop])
     source = in_edges.source[low:high]
     device = source.device
     target = torch.repeat_interleave(torch.arange(stop - start, device=device),
-                                     in_edges.rowptr[start + 1:stop + 1] - in_edges.rowptr[start:stop])
+                                     in_edges.rowptr[start + 1:stop + 1] - in_edges.rowptr[start:stop],
+                                     output_size=high - low)
     outside = (source < start) | (source >= stop)
     others, position = torch.unique(source[outside], return_inverse=True)
     local_source = source - start
