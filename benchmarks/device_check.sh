@@ -203,7 +203,7 @@ else:
 EOF
 
 rm -f "$DEST/gpu.json"
-run tests 180 "$PYTHON" -m pytest -q -ra -m cuda -p no:cacheprovider tests/cuda
+run tests 180 "$PYTHON" -m pytest -q -ra -m cuda -p no:cacheprovider --durations=8 tests/cuda
 GNN_ARGS=(--device "$DEVICE" --steps "$GNN_STEPS" --threads 2 --json "$DEST/gnn.json")
 [ "$MODE" = cpu ] && GNN_ARGS+=(--models gcn --datasets cora)
 run gnn 80 "$PYTHON" benchmarks/gnn.py "${GNN_ARGS[@]}"
