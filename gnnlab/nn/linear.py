@@ -69,6 +69,8 @@ def _materialize(module: Linear, inputs: tuple) -> None:
         module.weight.materialize((module.out_channels, width), device=x.device,
                                   dtype=x.dtype if isinstance(x, Tensor) and x.is_floating_point() else None)
         module.in_channels = width
+        if module.bias is not None:  # created before the input's device and dtype were known
+            module.bias.data = module.bias.data.to(module.weight.device, module.weight.dtype)
         module.reset_parameters()
     module._lazy_hook.remove()
 

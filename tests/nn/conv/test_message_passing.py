@@ -76,9 +76,6 @@ def test_guide_layers_equal_pyg(factory, case):
 # -- one regression test per defect listed in the issue -------------------------------------------------
 def test_keyword_order_does_not_decide_the_node_count():
     edge_index = random_graph(7, 30, seed=1)
-    torch.manual_seed(1)
-    ours, reference = guide_gcn(MessagePassing)(3, 2), guide_gcn(PyGMessagePassing)(3, 2)
-    ours.load_state_dict(reference.state_dict())
 
     class Reordered(MessagePassing):
         def forward(self, x, edge_index, norm):
@@ -160,10 +157,6 @@ def test_overridden_message_runs_on_every_path(conv_class, args, sparse_input):
     with torch.no_grad():
         assert not torch.allclose(doubled(x, graph), plain(x, graph))
 
-    class DoubledAll(conv_class):  # the override is the whole rule: compare with the doubled per-edge path
-        def message(self, x_j, edge_weight=None):
-            return 2 * super().message(x_j, edge_weight)
-
     for use_sparse in (True, False):
         doubled.use_sparse = use_sparse
         expected = _per_edge(doubled, x, edge_index)
@@ -193,8 +186,8 @@ def test_misspelt_message_argument_is_a_clear_error():
         def message(self, x_j, nrom):
             return nrom.view(-1, 1) * x_j
 
-    with pytest.raises(TypeError, match=r"'Misspelt.message' requires the argument 'nrom'.*\['edge_index', "
-                                        r"'norm', 'x'\]|'Misspelt.message' requires the argument 'nrom'"):
+    with pytest.raises(TypeError, match=r"'Misspelt.message' requires the argument 'nrom'.*"
+                                        r"\(got keywords \['norm', 'x'\]\)"):
         Misspelt()(torch.ones(3, 2), torch.tensor([[0, 1], [1, 2]]), torch.ones(2))
 
 
