@@ -19,7 +19,7 @@ def _sequences(count: int = 300, length: int = 12):
 
 
 def _run(tracker: BestEpoch, accuracy: list[float], loss: list[float]) -> list[bool]:
-    return [tracker.update({"val_acc": a, "val_loss": l}) for a, l in zip(accuracy, loss)]
+    return [tracker.update({"val_acc": acc, "val_loss": value}) for acc, value in zip(accuracy, loss)]
 
 
 def test_first_rule_is_the_highest_accuracy_then_the_lowest_loss_earliest_first():
