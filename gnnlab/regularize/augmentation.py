@@ -23,16 +23,37 @@ def _check(who: str, images: Tensor) -> None:
 
 
 def _warp(images: Tensor, angle: Tensor, shift_x: Tensor, shift_y: Tensor) -> Tensor:
-    """Rotate by ``angle`` (radians) about the centre and shift by (shift_x, shift_y) pixels; zero fill."""
+    r"""Rotate by ``angle`` (radians) about the centre and shift by (shift_x, shift_y) pixels; zero fill.
+
+    ``affine_grid`` maps each output pixel to the input point it samples, in coordinates scaled to ``[-1, 1]``
+    on each axis; the rotation is of pixel offsets from the centre, so on a non-square image the
+    normalised matrix carries the aspect ratio: :math:`\begin{pmatrix}\cos & -\sin\,h/w \\ \sin\,w/h &
+    \cos\end{pmatrix}`.
+    """
     n, _, h, w = images.shape
     cos, sin = torch.cos(angle), torch.sin(angle)
     theta = torch.zeros(n, 2, 3, dtype=images.dtype, device=images.device)
-    theta[:, 0, 0], theta[:, 0, 1], theta[:, 1, 0], theta[:, 1, 1] = cos, -sin, sin, cos
-    # affine_grid works in [-1, 1] coordinates: one pixel is 2 / size; the grid maps output to input
+    theta[:, 0, 0], theta[:, 0, 1], theta[:, 1, 0], theta[:, 1, 1] = cos, -sin * (h / w), sin * (w / h), cos
+    # one pixel is 2 / size in normalised coordinates
     theta[:, 0, 2] = -2.0 * shift_x / w
     theta[:, 1, 2] = -2.0 * shift_y / h
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def rotate(images: Tensor, degrees: Tensor | float) -> Tensor:
+    r"""Rotate each image about its centre by ``degrees`` (one angle, or one per image), bilinear, zero fill.
+
+    The output pixel at offset :math:`(u, v)` from the centre (columns, rows; pixel centres at half-integers)
+    takes the input's value at :math:`(u\cos\alpha - v\sin\alpha,\; u\sin\alpha + v\cos\alpha)`,
+    interpolated bilinearly between the four nearest pixels, zero outside. With rows counted downwards
+    that turns the picture by :math:`\alpha` counter-clockwise on screen; ``degrees=90`` on a square image is
+    ``torch.rot90(images, 1, dims=(2, 3))``.
+    """
+    _check("rotate", images)
+    angle = torch.as_tensor(degrees, dtype=images.dtype, device=images.device).expand(images.size(0))
+    zero = torch.zeros_like(angle)
+    return _warp(images, angle * (math.pi / 180), zero, zero)
 
 
 def random_shift(images: Tensor, max_shift: int, generator: torch.Generator | None = None) -> Tensor:
@@ -51,7 +72,8 @@ def random_shift(images: Tensor, max_shift: int, generator: torch.Generator | No
 
 
 def random_rotation(images: Tensor, max_degrees: float, generator: torch.Generator | None = None) -> Tensor:
-    """Rotate each image about its centre by an angle in ``[-max_degrees, max_degrees]`` (bilinear, zero fill)."""
+    """:func:`rotate` each image by its own angle, uniform in ``[-max_degrees, max_degrees]``: the angles (in
+    radians) are ``(2 * torch.rand(N, generator=generator) - 1) * math.radians(max_degrees)``."""
     _check("random_rotation", images)
     check_number("random_rotation", "max_degrees", max_degrees, low=0.0, high=180.0)
     n = images.size(0)

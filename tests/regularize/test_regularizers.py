@@ -1,9 +1,19 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
-from gnnlab.regularize import Dropout, Ensemble, ImageAugmentation, gaussian_noise, random_rotation, random_shift
+from gnnlab.regularize import (
+    Dropout,
+    Ensemble,
+    ImageAugmentation,
+    gaussian_noise,
+    random_rotation,
+    random_shift,
+    rotate,
+)
 
 
 def test_dropout_module_train_and_eval():
@@ -25,6 +35,47 @@ def test_random_shift_moves_pixels_by_whole_steps():
     assert shifted.sum(dim=(1, 2, 3)).eq(1).all()  # the pixel stays inside, unchanged
     assert ((rows - 4).abs() <= 2).all() and ((cols - 4).abs() <= 2).all()
     assert len(set(zip(rows.tolist(), cols.tolist()))) > 5  # different images, different shifts
+
+
+def _reference_rotation(image: torch.Tensor, degrees: float) -> torch.Tensor:
+    """Rotation of one (C, H, W) image by explicit loops in float64: each output pixel centre, as an offset
+    (u, v) from the image centre, reads the input at (u cos - v sin, u sin + v cos), bilinearly, zero outside."""
+    channels, height, width = image.shape
+    angle = math.radians(degrees)
+    source = image.double()
+    out = torch.zeros(channels, height, width, dtype=torch.float64)
+    for row in range(height):
+        for col in range(width):
+            u, v = col + 0.5 - width / 2, row + 0.5 - height / 2
+            x = u * math.cos(angle) - v * math.sin(angle) + width / 2 - 0.5
+            y = u * math.sin(angle) + v * math.cos(angle) + height / 2 - 0.5
+            x0, y0 = math.floor(x), math.floor(y)
+            for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1)):
+                r, c = y0 + dy, x0 + dx
+                if 0 <= r < height and 0 <= c < width:
+                    weight = (1 - abs(x - c)) * (1 - abs(y - r))
+                    out[:, row, col] += weight * source[:, r, c]
+    return out
+
+
+@pytest.mark.parametrize("height, width", [(9, 9), (7, 12)])
+def test_rotate_matches_a_reference_rotation_of_pixel_offsets(height, width):
+    images = torch.rand(3, 2, height, width, generator=torch.Generator().manual_seed(0))
+    degrees = torch.tensor([-35.0, 10.0, 90.0])
+    rotated = rotate(images, degrees)
+    for image, angle, result in zip(images, degrees.tolist(), rotated):
+        torch.testing.assert_close(result.double(), _reference_rotation(image, angle), atol=1e-5, rtol=0)
+    square = images[..., :height, :height]
+    torch.testing.assert_close(rotate(square, 90.0), torch.rot90(square, 1, dims=(2, 3)), atol=1e-5, rtol=0)
+
+
+def test_random_rotation_turns_each_image_by_its_documented_angle():
+    images = torch.rand(5, 1, 8, 10, generator=torch.Generator().manual_seed(3))
+    rotated = random_rotation(images, 30.0, torch.Generator().manual_seed(4))
+    degrees = (2 * torch.rand(5, generator=torch.Generator().manual_seed(4)) - 1) * 30.0
+    assert degrees.abs().min() > 1.0  # every image really turns
+    for image, angle, result in zip(images, degrees.tolist(), rotated):
+        torch.testing.assert_close(result.double(), _reference_rotation(image, angle), atol=1e-5, rtol=0)
 
 
 def test_rotation_by_zero_is_identity_and_small_angle_keeps_centre():
