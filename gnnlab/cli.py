@@ -33,16 +33,19 @@ def _positive(text: str) -> int:
     return value
 
 
-def _train_data(args: argparse.Namespace):
+def _check_split(args: argparse.Namespace) -> None:
+    if args.dataset == "synthetic" and args.split not in (None, "random"):
+        raise ValueError(f"--split {args.split} does not apply to --dataset synthetic: a synthetic graph comes with "
+                         "its own stratified 60/20/20 random split (leave --split out, or give --split random)")
+
+
+def _train_data(args: argparse.Namespace) -> tuple:
     """The graph ``gnnlab train`` trains on, and a description of its split."""
     from gnnlab.data import load_planetoid, synthetic_graph
 
     if args.dataset != "synthetic":
         split = args.split or "public"
         return load_planetoid(args.dataset, split=split, seed=args.seed), f"{split} split"
-    if args.split not in (None, "random"):
-        raise ValueError(f"--split {args.split} does not apply to --dataset synthetic: a synthetic graph comes with "
-                         "its own stratified 60/20/20 random split (leave --split out, or give --split random)")
     data = synthetic_graph(args.num_nodes, seed=args.seed)
     data.name = f"synthetic-{args.num_nodes}"
     return data, "random 60/20/20 split"
@@ -75,6 +78,7 @@ def _train(args: argparse.Namespace) -> int:
         raise SystemExit("gnnlab train: error: --num-neighbors, --num-workers and --distributed need --batch-size")
     mini_batch = {} if args.batch_size is None else {
         "batch_size": args.batch_size, "num_neighbors": args.num_neighbors, "num_workers": args.num_workers}
+    _check_split(args)
     config = _train_config(args)
     device = args.device
     if args.distributed:
