@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from gnnlab.experiments.config import apply_overrides, apply_quick, load_config
+from gnnlab.experiments.config import load_config, resolve_config
 from gnnlab.experiments.report import write_report
 from gnnlab.experiments.task import NODE, TASKS, Task
 from gnnlab.utils.device import resolve_device
@@ -77,8 +77,7 @@ class Comparison:
     def _config(self, method: str, given: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         if method not in given:
             return load_config(method, self.quick, self.task.name, self.overrides)
-        config = apply_quick(given[method]) if self.quick else {t: dict(v) for t, v in given[method].items()}
-        return apply_overrides(config, method, self.overrides)
+        return resolve_config(given[method], method, self.quick, self.overrides)
 
     def _prepare_folder(self) -> None:
         try:

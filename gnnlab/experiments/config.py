@@ -51,17 +51,18 @@ def load_config(method: str, quick: bool = False, task: str = "node",
     if not entry.is_file():
         fail("load_config", f"'method' to be one with a config file for task '{task}' "
              f"({config_methods(task)})", repr(method), FileNotFoundError)
-    config = tomllib.loads(entry.read_text(encoding="utf-8"))
-    return apply_overrides(apply_quick(config) if quick else config, method, overrides or {})
+    return resolve_config(tomllib.loads(entry.read_text(encoding="utf-8")), method, quick, overrides)
 
 
-def apply_quick(config: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """A copy of ``config`` with the tiny values of :data:`QUICK` for the keys it has (and no early stopping)."""
-    quick = {}
-    for name, table in config.items():
-        table = {key: QUICK.get(key, value) for key, value in table.items()}
-        quick[name] = {key: value for key, value in table.items() if not (key == "early_stopping" and value is None)}
-    return quick
+def resolve_config(config: Mapping[str, Mapping[str, Any]], method: str, quick: bool = False,
+                   overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A copy of ``config`` with, in this order, the tiny values of :data:`QUICK` for the keys it has (if
+    ``quick``) and the ``overrides`` of ``method``; a key left at ``None`` (``--quick``'s early stopping) is
+    dropped, so the trainer's default (none) applies."""
+    config = {name: {key: QUICK.get(key, value) if quick else value for key, value in table.items()}
+              for name, table in config.items()}
+    config = apply_overrides(config, method, overrides or {})
+    return {name: {key: value for key, value in table.items() if value is not None} for name, table in config.items()}
 
 
 def load_published(task: str = "node") -> dict[str, Any]:
@@ -163,5 +164,5 @@ def _coerce(value: Any, default: Any, name: str, text: str, shown: Any) -> Any:
     return value
 
 
-__all__ = ["QUICK", "load_config", "load_published", "parse_overrides", "apply_overrides", "apply_quick",
+__all__ = ["QUICK", "load_config", "load_published", "parse_overrides", "apply_overrides", "resolve_config",
            "config_methods"]

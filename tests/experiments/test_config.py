@@ -45,3 +45,13 @@ def test_the_wheel_ships_every_config_and_every_bundled_file():
                and f.suffix not in (".py", ".pyc")]
     assert len(bundled) == 17  # 8 raw files of each dataset and the licence
     assert _package_data_covers("gnnlab.datasets", datasets, bundled) == []
+
+
+def test_quick_then_overrides():
+    paper = load_config("gat")
+    quick = load_config("gat", quick=True)
+    assert quick["train"]["epochs"] == 5 and "early_stopping" not in quick["train"]
+    assert quick["model"] == paper["model"] and quick["train"]["lr"] == paper["train"]["lr"]
+    # an override wins over --quick, even for the key --quick drops
+    both = load_config("gat", quick=True, overrides={"gat.early_stopping": 3, "gat.epochs": 9, "gcn.epochs": 1})
+    assert both["train"] == {**quick["train"], "epochs": 9, "early_stopping": 3}
