@@ -62,8 +62,9 @@ def _processed_dir(dataset_dir: Path) -> Path:
     bundled = dataset_dir.parent.resolve() == bundled_root().resolve()
     if not bundled and (os.access(dataset_dir, os.W_OK) or (preferred.is_dir() and os.access(preferred, os.W_OK))):
         return preferred
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gnnlab" / dataset_dir.name
-    return cache / "processed"
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gnnlab"
+    # the bundled copy has a cache of its own: a read-only folder of the same name may hold other files
+    return cache / ("bundled" if bundled else "") / dataset_dir.name / "processed"
 
 
 def _find_corrupt_file(raw_dir: Path, name: str) -> tuple[Path, Exception] | None:

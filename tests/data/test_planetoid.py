@@ -124,7 +124,7 @@ def test_bundled_files_are_processed_into_the_user_cache(tmp_path, monkeypatch, 
     monkeypatch.delenv("GNNLAB_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert load_planetoid("cora").num_nodes == 2708
-    assert (tmp_path / "cache" / "gnnlab" / "Cora" / "processed").is_dir()
+    assert (tmp_path / "cache" / "gnnlab" / "bundled" / "Cora" / "processed").is_dir()
 
 
 def test_missing_bundled_files_say_to_reinstall(tmp_path, monkeypatch, no_network):
