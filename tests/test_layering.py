@@ -17,10 +17,10 @@ KNOWN_PRIVATE_IMPORTS: set[tuple[str, str]] = {
     ("gnnlab.nn.models.ggnn", "gnnlab.nn.conv._linear"),
     # removed by issue 13 / issue 14 trainer branch (train stops importing nn.models._base)
     ("gnnlab.train.node_classification", "gnnlab.nn.models._base"),
-    # removed by issue 13 (nn/dense's image layers import a private helper of nn/functional/conv.py)
-    ("gnnlab.nn.dense.avg_pool2d", "gnnlab.nn.functional.conv._pair"),
-    ("gnnlab.nn.dense.max_pool2d", "gnnlab.nn.functional.conv._pair"),
-    ("gnnlab.nn.dense.conv2d", "gnnlab.nn.functional.conv._pair"),
+    # issue 13's area: nn/dense's image layers import a private helper of nn/functional/conv.py (image_conv.py
+    # after issue 13's rename); make it public or local, then drop these
+    *{(f"gnnlab.nn.dense.{layer}", f"gnnlab.nn.functional.{module}._pair")
+      for layer in ("avg_pool2d", "max_pool2d", "conv2d") for module in ("conv", "image_conv")},
 }
 KNOWN_NN_DEPENDENCIES: set[tuple[str, str]] = {
     # removed by issue 13 (nn stops importing data's InEdges)
