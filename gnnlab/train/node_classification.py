@@ -43,7 +43,7 @@ from torch_geometric.data import Data
 
 from gnnlab.data.neighbor_loader import NeighborLoader
 from gnnlab.nn.functional.sparse import SparseMatrix
-from gnnlab.nn.models._base import NodeModel
+from gnnlab.nn.models import NodeModel
 from gnnlab.regularize.best_epoch import BestEpoch
 from gnnlab.regularize.early_stopping import EarlyStopping
 from gnnlab.train.checkpoint import Checkpoint

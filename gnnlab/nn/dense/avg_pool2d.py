@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from gnnlab.nn.functional.image_conv import _pair, avg_pool2d
+from gnnlab.nn.functional.image_conv import as_pair, avg_pool2d
 
 
 class AvgPool2d(nn.Module):
@@ -14,9 +14,9 @@ class AvgPool2d(nn.Module):
 
     def __init__(self, kernel_size, stride=None, padding=0) -> None:
         super().__init__()
-        self.kernel_size = _pair("AvgPool2d", "kernel_size", kernel_size, 1)
-        self.stride = self.kernel_size if stride is None else _pair("AvgPool2d", "stride", stride, 1)
-        self.padding = _pair("AvgPool2d", "padding", padding, 0)
+        self.kernel_size = as_pair("AvgPool2d", "kernel_size", kernel_size, 1)
+        self.stride = self.kernel_size if stride is None else as_pair("AvgPool2d", "stride", stride, 1)
+        self.padding = as_pair("AvgPool2d", "padding", padding, 0)
 
     def forward(self, input: Tensor) -> Tensor:
         return avg_pool2d(input, self.kernel_size, self.stride, self.padding)

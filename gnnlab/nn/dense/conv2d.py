@@ -6,7 +6,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from gnnlab.nn.functional.image_conv import _pair, conv2d
+from gnnlab.nn.functional.image_conv import as_pair, conv2d
 from gnnlab.utils.validation import check_positive_int
 
 
@@ -35,9 +35,9 @@ class Conv2d(nn.Module):
         super().__init__()
         check_positive_int("Conv2d", "in_channels", in_channels)
         check_positive_int("Conv2d", "out_channels", out_channels)
-        self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, 1)
-        self.stride = _pair("Conv2d", "stride", stride, 1)
-        self.padding = _pair("Conv2d", "padding", padding, 0)
+        self.kernel_size = as_pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = as_pair("Conv2d", "stride", stride, 1)
+        self.padding = as_pair("Conv2d", "padding", padding, 0)
         self.in_channels, self.out_channels, self.flip_kernel = in_channels, out_channels, flip_kernel
         self.weight = nn.Parameter(torch.empty(out_channels, in_channels, *self.kernel_size))
         self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None

@@ -28,7 +28,8 @@ from torch import Tensor
 from gnnlab.utils.validation import fail
 
 
-def _pair(who: str, name: str, value, minimum: int) -> tuple[int, int]:
+def as_pair(who: str, name: str, value, minimum: int) -> tuple[int, int]:
+    """``value`` as a pair of ints >= ``minimum`` (an int is repeated), or a ``ValueError`` naming ``name``."""
     pair = (value, value) if isinstance(value, int) and not isinstance(value, bool) else tuple(value)
     if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in pair):
         fail(who, f"'{name}' to be an int >= {minimum} or a pair of them", repr(value))
@@ -70,8 +71,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         fail(who, f"'weight' of shape (k, C_in={input.size(1)}, k_h, k_w)", shape)
     if bias is not None and (bias.dim() != 1 or bias.numel() != weight.size(0)):
         fail(who, f"'bias' of shape ({weight.size(0)},)", tuple(bias.shape))
-    stride = _pair(who, "stride", stride, 1)
-    padding = _pair(who, "padding", padding, 0)
+    stride = as_pair(who, "stride", stride, 1)
+    padding = as_pair(who, "padding", padding, 0)
     kernel = (weight.size(2), weight.size(3))
     out_h, out_w = _output_size(who, (input.size(2), input.size(3)), kernel, stride, padding)
     if flip_kernel:
@@ -86,9 +87,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 def _pool(who: str, input: Tensor, kernel_size, stride, padding, reduce: str) -> Tensor:
     _check_input(who, input)
-    kernel = _pair(who, "kernel_size", kernel_size, 1)
-    stride = kernel if stride is None else _pair(who, "stride", stride, 1)
-    padding = _pair(who, "padding", padding, 0)
+    kernel = as_pair(who, "kernel_size", kernel_size, 1)
+    stride = kernel if stride is None else as_pair(who, "stride", stride, 1)
+    padding = as_pair(who, "padding", padding, 0)
     if padding[0] * 2 > kernel[0] or padding[1] * 2 > kernel[1]:
         fail(who, "'padding' at most half of 'kernel_size'", f"padding {padding} for kernel {kernel}")
     out_h, out_w = _output_size(who, (input.size(2), input.size(3)), kernel, stride, padding)
