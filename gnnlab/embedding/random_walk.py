@@ -10,11 +10,20 @@ r"""Random walks on graphs, vectorised over walkers: DeepWalk's uniform walk and
     \alpha_{pq}(t, x) = \begin{cases} 1/p & x = t \\ 1 & t \to x \text{ is an edge} \\
                                       1/q & \text{otherwise.} \end{cases}
 
-The reference implementation precomputes a table for every edge (memory :math:`O(\sum_v d_v^2)`). Here
-the step is drawn **exactly by rejection sampling with the return edge folded out** (KnightKing's outlier
-folding, Yang et al., SOSP 2019). The return edges :math:`v \to t` carry known mass
-:math:`m_t = w_{vt} / p`; every other neighbour has :math:`\alpha \le B = \max(1, 1/q)`. Draw
-:math:`u` uniformly on :math:`[0, m_t + B\,(W_v - w_{vt}))` (:math:`W_v` the row's total weight):
+Both samplers below are exact, and every walker advances at once (a loop over steps only).
+
+**Class tables** (unweighted graphs with at most :data:`CLASS_TABLE_LIMIT` (edge, next edge) pairs, Cora
+and CiteSeer included): :math:`\alpha` takes three values, so for every edge :math:`t \to v` the edges of
+:math:`v` are stored grouped as back to :math:`t` (:math:`c_0` of them), to a neighbour of :math:`t`
+(:math:`c_1`), further (:math:`c_2`), with the class masses :math:`c_0/p, c_1, c_2/q`. A step is one
+uniform number turned into a class and a slot inside it (inverse transform): O(1) per walker, no
+rejection. Memory :math:`O(\sum_v d_v^2)` like the reference implementation's per-edge tables, but built
+vectorised in one pass.
+
+**Folded rejection sampling** (weighted or larger graphs; memory :math:`O(E)`, KnightKing's outlier
+folding, Yang et al., SOSP 2019). The return edges :math:`v \to t` carry known mass :math:`m_t = w_{vt}/p`;
+every other neighbour has :math:`\alpha \le B = \max(1, 1/q)`. Draw :math:`u` uniformly on
+:math:`[0, m_t + B\,(W_v - w_{vt}))` (:math:`W_v` the row's total weight):
 
 * :math:`u < m_t`: go back to :math:`t` (always accepted: its envelope is its exact mass);
 * else propose :math:`x \ne t` with probability :math:`\propto w_{vx}` and accept it with probability
@@ -22,14 +31,14 @@ folding, Yang et al., SOSP 2019). The return edges :math:`v \to t` carry known m
 
 The accepted mass of :math:`x` is :math:`\alpha_{pq}(t, x)\, w_{vx}` for every :math:`x`, so the step has
 exactly the distribution above, whatever :math:`p`. With :math:`q = 1` nothing is ever rejected; otherwise
-at least a fraction :math:`\min(q, 1/q)` of the non-return proposals is accepted, and small ``p`` no longer
-costs anything (the old envelope :math:`\max(1/p, 1, 1/q)` wasted most proposals there). Only proposals
-whose acceptance depends on whether :math:`t \to x` is an edge look it up (a dense boolean table on small
-graphs, a binary search in :math:`t`'s sorted neighbours otherwise). Extra memory: the CSR range of each
-edge's reverse.
+at least a fraction :math:`\min(q, 1/q)` of the non-return proposals is accepted, and a small ``p`` costs
+nothing (the plain envelope :math:`\max(1/p, 1, 1/q)` wasted most proposals there). Only proposals whose
+acceptance depends on whether :math:`t \to x` is an edge look it up (a dense boolean table on small graphs,
+a binary search in :math:`t`'s sorted neighbours otherwise). Extra memory: the CSR range of each edge's
+reverse.
 
-Every walker advances at once (a loop over steps only). A walker at a node with no out-edges stops; the
-rest of its row is ``-1`` (padding, skipped by the skip-gram). An isolated node's walk is ``[v, -1, ...]``.
+A walker at a node with no out-edges stops; the rest of its row is ``-1`` (padding, skipped by the
+skip-gram). An isolated node's walk is ``[v, -1, ...]``.
 """
 from __future__ import annotations
 
@@ -223,12 +232,7 @@ def random_walks(
     device = torch.device(device) if device is not None else edge_index.device
     edge_index = edge_index.to(device)
     if edge_weight is not None:
-        if edge_weight.shape != (edge_index.size(1),):
-            fail(who, f"'edge_weight' of shape ({edge_index.size(1)},)", tuple(edge_weight.shape))
-        if not bool(torch.isfinite(edge_weight).all()) or bool((edge_weight < 0).any()):
-            fail(who, "'edge_weight' to be finite and non-negative", "negative, NaN or inf weights")
-        keep = edge_weight > 0  # a zero-weight edge is never taken: drop it
-        edge_index, edge_weight = edge_index[:, keep], edge_weight.to(device)[keep]
+        edge_index, edge_weight = _positive_weights(edge_index, edge_weight.to(device))
     if start_nodes is None:
         start_nodes = torch.arange(num_nodes, device=device)
     else:
@@ -243,6 +247,16 @@ def random_walks(
     if graph.col.numel() > 0:
         _walk(graph, walks, p, q, generator)
     return walks
+
+
+def _positive_weights(edge_index: Tensor, edge_weight: Tensor) -> tuple[Tensor, Tensor]:
+    """Check ``edge_weight`` and drop the zero-weight edges (never taken)."""
+    if edge_weight.shape != (edge_index.size(1),):
+        fail("random_walks", f"'edge_weight' of shape ({edge_index.size(1)},)", tuple(edge_weight.shape))
+    if not bool(torch.isfinite(edge_weight).all()) or bool((edge_weight < 0).any()):
+        fail("random_walks", "'edge_weight' to be finite and non-negative", "negative, NaN or inf weights")
+    keep = edge_weight > 0
+    return edge_index[:, keep], edge_weight[keep]
 
 
 def _walk(graph: CSRGraph, walks: Tensor, p: float, q: float, generator: torch.Generator) -> None:
