@@ -84,7 +84,7 @@ class RandomWalkEmbedding(BaseEstimator):
                                    batch_size=self.batch_size, max_pairs=max_pairs,
                                    seed=None if self.seed is None else self.seed + 1, verbose=self.verbose)
         self._embedding = inputs.cpu().numpy().astype(np.float32, copy=False)
-        self.n_nodes_ = num_nodes
+        self.num_nodes_ = num_nodes
         return self
 
     def __sklearn_is_fitted__(self) -> bool:

@@ -19,19 +19,22 @@ class DeepWalk(RandomWalkEmbedding):
         walk_length: nodes per walk.
         walks_per_node: walks started from each node.
         window_size: the largest distance in a walk between a centre and its context.
-        negative: negative samples per (centre, context) pair.
+        negative: negatives per (centre, context) pair, drawn from the unigram distribution to the 3/4.
         epochs: passes of skip-gram training.
         learning_rate: initial SGD step, decayed linearly to :math:`10^{-4}` of it.
         batch_size: pairs per SGD batch.
-        pairs_per_node: an epoch trains on ``pairs_per_node * num_nodes`` pairs drawn at random from the
-            walks' window pairs (about a fifth of them with the defaults); ``None`` trains on every pair once.
+        pairs_per_node: each epoch trains on exactly ``pairs_per_node * num_nodes`` pairs drawn at random
+            (with replacement) from the walks' window pairs: 2.7 M on Cora with the defaults, about an
+            eighth of the 22.6 M window pairs its walks hold. ``None`` trains on every window pair once per
+            epoch, as gensim's skip-gram does: about ``walks_per_node * walk_length * (window_size + 1)``
+            per node (:func:`gnnlab.embedding.skipgram.window_pairs`).
         seed: the same seed on the same device gives the same walks and embedding.
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
         verbose: progress bars.
 
     Attributes:
         embedding_: ``(num_nodes, dimensions)`` float32 array.
-        n_nodes_: number of nodes seen in ``fit``.
+        num_nodes_: number of nodes seen in ``fit``.
         node_names_: the networkx node of each row (only after fitting a networkx graph).
 
     Example::

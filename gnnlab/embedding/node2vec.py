@@ -10,9 +10,9 @@ class Node2Vec(RandomWalkEmbedding):
     Like :class:`DeepWalk`, but each step from :math:`v` (having come from :math:`t`) goes to :math:`x` with
     probability proportional to :math:`\alpha_{pq}(t, x)\, w_{vx}`: :math:`1/p` to return to :math:`t`,
     :math:`1` to a node adjacent to :math:`t`, :math:`1/q` further away. Low ``q`` explores outward (DFS-like,
-    homophily), low ``p`` stays local (BFS-like, structural roles). The walks are drawn exactly by rejection
-    sampling (:func:`gnnlab.embedding.random_walks`), without the reference implementation's per-edge alias
-    tables. ``p = q = 1`` is DeepWalk.
+    homophily), low ``p`` stays local (BFS-like, structural roles). The walks are exact
+    (:func:`gnnlab.embedding.random_walks`): from per-edge class tables on small unweighted graphs, by
+    rejection sampling with the return edge folded out otherwise. ``p = q = 1`` is DeepWalk.
 
     Args:
         p: return parameter.
@@ -21,6 +21,8 @@ class Node2Vec(RandomWalkEmbedding):
 
     Attributes:
         embedding_: ``(num_nodes, dimensions)`` float32 array.
+        num_nodes_: number of nodes seen in ``fit``.
+        node_names_: the networkx node of each row (only after fitting a networkx graph).
     """
 
     _shown_always = ("dimensions", "p", "q")

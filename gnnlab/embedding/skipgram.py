@@ -5,22 +5,24 @@ Each walk is a "sentence" of node ids. For a centre node :math:`c` and a context
 reduced window, which weights near neighbours more), skip-gram maximises
 
 .. math::
-    \log \sigma(u_c^\top v_o) + \sum_{k=1}^{K} \mathbb{E}_{n_k \sim P_n} \log \sigma(-u_c^\top v_{n_k}),
-    \qquad P_n(n) \propto \text{freq}(n)^{3/4},
+    \log \sigma(u_c^\top v_o) + \sum_{k=1}^{K} \log \sigma(-u_c^\top v_{n_k}),
+    \qquad n_k \sim P_n, \quad P_n(n) \propto \text{freq}(n)^{3/4},
 
-with separate input vectors :math:`u` (the embedding) and context vectors :math:`v`. As in word2vec the
-updates are plain SGD written by hand (no autograd), with the learning rate decaying linearly to
-:math:`10^{-4}\eta_0`; :math:`u` starts uniform in :math:`\pm 0.5/d` and :math:`v` at zero.
+with separate input vectors :math:`u` (the embedding) and context vectors :math:`v`, :math:`K` = ``negative``
+negatives per pair. As in word2vec the updates are plain SGD written by hand (no autograd), with the
+learning rate decaying linearly to :math:`10^{-4}\eta_0` over the run; :math:`u` starts uniform in
+:math:`\pm 0.5/d` and :math:`v` at zero.
 
-What makes it fast on a CPU (see the performance notes): the pairs of a batch share one set of negatives
-(``shared_negatives`` rows, as in PyTorch-BigGraph), so scoring them is one matrix product; each negative's
-gradient is scaled by ``negative / shared_negatives`` so that in expectation every pair still gets
-``negative`` negatives; rows are gathered with ``index_select`` and updated with ``index_add_``. Padding
-(``-1``) in the walks never forms a pair.
+What makes it fast on a CPU (see the performance notes): a batch's pairs are scored at once; every
+``negative_sharing`` consecutive pairs of a batch (in shuffled order) share one draw of :math:`K`
+negatives (PyTorch-BigGraph's chunked negatives), so each pair is still trained against exactly :math:`K`
+negatives with weight 1, and scoring them is one batched matrix product; rows are gathered with
+``index_select`` and updated with ``index_add_``. Padding (``-1``) in the walks never forms a pair.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import torch
 from torch import Tensor
@@ -33,7 +35,12 @@ PAD = -1
 
 
 def window_pairs(walks: Tensor, window_size: int, generator: torch.Generator) -> Tensor:
-    """All (centre, context) pairs of the walks within word2vec's reduced window, as a ``(2, P)`` tensor."""
+    """All (centre, context) pairs of the walks within word2vec's reduced window, as a ``(2, P)`` tensor.
+
+    Every centre draws :math:`b \\sim U\\{1..w\\}` and pairs with each node at most :math:`b` steps away in
+    its walk, as gensim does: an interior centre has :math:`w + 1` pairs on average, so ``W`` walks of
+    length ``L`` give about :math:`W L (w + 1)` pairs, fewer near the ends and around padding.
+    """
     length = walks.size(1)
     reach = torch.randint(1, window_size + 1, walks.shape, generator=generator, device=walks.device)
     valid = walks >= 0
@@ -91,7 +98,7 @@ def train_skipgram(
     epochs: int = 1,
     learning_rate: float = 0.025,
     batch_size: int = 4096,
-    shared_negatives: int = 64,
+    negative_sharing: int = 64,
     max_pairs: int | None = None,
     seed: int | None = None,
     verbose: bool = False,
@@ -99,21 +106,53 @@ def train_skipgram(
     """Train skip-gram embeddings on ``walks`` (``(W, L)`` node ids, ``-1`` padding).
 
     Args:
-        max_pairs: train each epoch on this many (centre, context) pairs drawn at random (with replacement)
-            from the window pairs (:func:`sample_window_pairs`); ``None`` uses every pair once, in random order.
-            A sample is an unbiased estimate of the same objective: the walks repeat the same pairs many
-            times over, and past a few million pairs more of them stop helping (the performance notes).
+        negative: negatives per (centre, context) pair, drawn from :math:`P_n`.
+        batch_size: pairs per SGD step.
+        negative_sharing: consecutive pairs of a batch that share one draw of ``negative`` negatives.
+        max_pairs: ``None`` trains, each epoch, on every window pair of the walks once (:func:`window_pairs`,
+            the pairs gensim's skip-gram trains on the same walks: about :math:`W L (w + 1)`), in shuffled
+            order, a chunk of walks at a time. An integer trains each epoch on exactly that many pairs drawn
+            at random, with replacement, from the same distribution (:func:`sample_window_pairs`): an
+            unbiased estimate of the same objective, since the walks repeat the same pairs many times over.
 
     Returns:
         ``(input_vectors, context_vectors)``, each ``(num_nodes, dimensions)`` on the walks' device.
     """
+    walks = _check_skipgram_args(walks, num_nodes, dimensions, window_size, negative, epochs, learning_rate,
+                                 batch_size, negative_sharing, max_pairs)
+    device = walks.device
+    generator = make_generator(seed, device)
+    counts = torch.bincount(walks[walks >= 0], minlength=num_nodes).to(torch.float64)
+    noise = torch.cumsum(counts.pow(0.75), 0)
+    if float(noise[-1]) <= 0:
+        noise = torch.arange(1, num_nodes + 1, dtype=torch.float64, device=device)
+    inputs = (torch.rand(num_nodes, dimensions, generator=generator, device=device) - 0.5) / dimensions
+    contexts = torch.zeros(num_nodes, dimensions, device=device)
+
+    bar = tqdm(total=epochs, desc="skip-gram", disable=not verbose, leave=False, unit="epoch")
+    progress = 0.0  # share of the run done, for the linear learning-rate decay
+    for _ in range(epochs):
+        for pairs, share in _epoch_pairs(walks, window_size, batch_size, max_pairs, generator):
+            batches = math.ceil(pairs.size(1) / batch_size)
+            for index, start in enumerate(range(0, pairs.size(1), batch_size)):
+                lr = learning_rate * max(1.0 - (progress + share * index / batches) / epochs, 1e-4)
+                _sgd_step(inputs, contexts, pairs[0, start:start + batch_size], pairs[1, start:start + batch_size],
+                          noise, negative, negative_sharing, lr, generator)
+            progress += share
+            bar.update(share)
+    bar.close()
+    return inputs, contexts
+
+
+def _check_skipgram_args(walks, num_nodes, dimensions, window_size, negative, epochs, learning_rate, batch_size,
+                         negative_sharing, max_pairs) -> Tensor:
     who = "train_skipgram"
     if not isinstance(walks, Tensor) or walks.dim() != 2 or walks.dtype not in (torch.int64, torch.int32):
         fail(who, "'walks' to be an integer tensor of shape (num_walks, walk_length)", describe(walks), TypeError
              if not isinstance(walks, Tensor) else ValueError)
     check_positive_int(who, "num_nodes", num_nodes)
     for name, value in (("dimensions", dimensions), ("window_size", window_size), ("negative", negative),
-                        ("epochs", epochs), ("batch_size", batch_size), ("shared_negatives", shared_negatives)):
+                        ("epochs", epochs), ("batch_size", batch_size), ("negative_sharing", negative_sharing)):
         check_positive_int(who, name, value)
     if max_pairs is not None:
         check_positive_int(who, "max_pairs", max_pairs)
@@ -121,54 +160,45 @@ def train_skipgram(
     if walks.numel() and (int(walks.min()) < -1 or int(walks.max()) >= num_nodes):
         fail(who, f"'walks' to hold node ids in [0, {num_nodes}) or -1 (padding)",
              f"ids from {int(walks.min())} to {int(walks.max())}")
-    walks = walks.long()
-    device = walks.device
-    generator = make_generator(seed, device)
-    counts = torch.bincount(walks[walks >= 0], minlength=num_nodes).to(torch.float64)
-    noise = counts.pow(0.75)
-    noise = noise / noise.sum() if noise.sum() > 0 else torch.full_like(noise, 1.0 / num_nodes)
-
-    inputs = (torch.rand(num_nodes, dimensions, generator=generator, device=device) - 0.5) / dimensions
-    contexts = torch.zeros(num_nodes, dimensions, device=device)
-
-    if max_pairs is None:
-        every_pair = window_pairs(walks, window_size, generator)
-        per_epoch = every_pair.size(1)
-    else:
-        per_epoch = max_pairs
-    total_batches = max(1, epochs * math.ceil(per_epoch / batch_size))
-    chunk = 64 * batch_size  # pairs drawn at a time: bounds the memory of sampling
-    done = 0
-    bar = tqdm(total=total_batches, desc="skip-gram", disable=not verbose, leave=False, unit="batch")
-    for _ in range(epochs):
-        if max_pairs is None:
-            order = torch.randperm(per_epoch, generator=generator, device=device)
-        for first in range(0, per_epoch, chunk):
-            count = min(chunk, per_epoch - first)
-            if max_pairs is None:
-                pairs = every_pair.index_select(1, order[first:first + count])
-            else:
-                pairs = sample_window_pairs(walks, window_size, count, generator)
-            for start in range(0, pairs.size(1), batch_size):
-                lr = learning_rate * max(1.0 - done / total_batches, 1e-4)
-                _sgd_step(inputs, contexts, pairs[0, start:start + batch_size], pairs[1, start:start + batch_size],
-                          noise, shared_negatives, negative / shared_negatives, lr, generator)
-                done += 1
-                bar.update()
-    bar.close()
-    return inputs, contexts
+    return walks.long()
 
 
-def _sgd_step(inputs: Tensor, contexts: Tensor, centre: Tensor, context: Tensor, noise: Tensor,
-              shared_negatives: int, scale: float, lr: float, generator: torch.Generator) -> None:
-    """One hand-written SGD step on a batch of pairs with shared negatives (no autograd)."""
-    negatives = torch.multinomial(noise, shared_negatives, replacement=True, generator=generator)
+def _epoch_pairs(walks: Tensor, window_size: int, batch_size: int, max_pairs: int | None,
+                 generator: torch.Generator) -> Iterator[tuple[Tensor, float]]:
+    """One epoch's pairs in training order, as ``((2, P) pairs, share of the epoch)`` chunks of about
+    ``64 * batch_size`` pairs: sampled pairs, or every window pair of a random block of walks, shuffled."""
+    chunk = 64 * batch_size
+    if max_pairs is not None:
+        for first in range(0, max_pairs, chunk):
+            count = min(chunk, max_pairs - first)
+            yield sample_window_pairs(walks, window_size, count, generator), count / max_pairs
+        return
+    rows = max(1, chunk // (walks.size(1) * (window_size + 1)))
+    order = torch.randperm(walks.size(0), generator=generator, device=walks.device)
+    for first in range(0, walks.size(0), rows):
+        block = walks.index_select(0, order[first:first + rows])
+        pairs = window_pairs(block, window_size, generator)
+        shuffle = torch.randperm(pairs.size(1), generator=generator, device=walks.device)
+        yield pairs.index_select(1, shuffle), block.size(0) / walks.size(0)
+
+
+def _sgd_step(inputs: Tensor, contexts: Tensor, centre: Tensor, context: Tensor, noise_cdf: Tensor,
+              negative: int, sharing: int, lr: float, generator: torch.Generator) -> None:
+    """One hand-written SGD step on a batch of pairs; each group of ``sharing`` pairs shares ``negative``
+    negatives drawn from the cumulative noise weights ``noise_cdf`` (no autograd)."""
+    size, dimensions = centre.numel(), inputs.size(1)
+    groups = -(-size // sharing)
+    uniform = torch.rand(groups * negative, generator=generator, device=inputs.device, dtype=torch.float64)
+    negatives = torch.searchsorted(noise_cdf, uniform.mul_(noise_cdf[-1]), right=True).clamp_(max=inputs.size(0) - 1)
     u = inputs.index_select(0, centre)
     v = contexts.index_select(0, context)
-    n = contexts.index_select(0, negatives)
+    n = contexts.index_select(0, negatives).view(groups, negative, dimensions)
     # d/ds log sigma(s) = 1 - sigma(s); d/ds log sigma(-s) = -sigma(s)
     g_pos = torch.sigmoid((u * v).sum(1, keepdim=True)).sub_(1.0).mul_(-lr)
-    g_neg = torch.sigmoid(u @ n.t()).mul_(-lr * scale)
-    inputs.index_add_(0, centre, torch.addmm(v.mul_(g_pos), g_neg, n))
+    grouped = u if groups * sharing == size else torch.cat([u, u.new_zeros(groups * sharing - size, dimensions)])
+    grouped = grouped.view(groups, sharing, dimensions)
+    g_neg = torch.sigmoid(torch.bmm(grouped, n.transpose(1, 2))).mul_(-lr)  # (groups, sharing, negative)
+    step_u = torch.bmm(g_neg, n).view(-1, dimensions)[:size].add_(v.mul_(g_pos))
     contexts.index_add_(0, context, u.mul(g_pos))
-    contexts.index_add_(0, negatives, g_neg.t() @ u)
+    contexts.index_add_(0, negatives, torch.bmm(g_neg.transpose(1, 2), grouped).view(-1, dimensions))
+    inputs.index_add_(0, centre, step_u)

@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.stats import chi2
 
-from gnnlab.embedding import random_walks
+from gnnlab.embedding import random_walk, random_walks
 
 # A triangle 0-1-2 with tails 2-3-4 and 0-5 (undirected, both directions listed).
 _TRIANGLE_TAILS = [(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (0, 5)]
@@ -19,12 +19,25 @@ _WEIGHTS = torch.tensor([w for *_, w in _W_EDGES] * 2, dtype=torch.float64)
 # A directed graph with a 2-cycle, a 3-cycle and a chord (no dead ends).
 _DIRECTED = torch.tensor([(0, 1), (1, 0), (1, 2), (2, 3), (3, 1), (2, 0), (3, 0), (0, 3)]).t()
 
+# A multigraph: a doubled edge 0-1 (so going back to 0 from 1 has two edges), a self-loop at 2, a 4-clique 2-3-4-5.
+_MULTI_EDGES = [(0, 1), (0, 1), (1, 2), (2, 2), (2, 3), (2, 4), (2, 5), (3, 4), (3, 5), (4, 5), (5, 6)]
+_MULTI = torch.tensor(_MULTI_EDGES + [(b, a) for a, b in _MULTI_EDGES if a != b]).t()
+
 GRAPHS = {
     "triangle_with_tails": (_UNDIRECTED, 6, None),
     "weighted": (_WEIGHTED, 5, _WEIGHTS),
     "directed": (_DIRECTED, 4, None),
+    "multigraph": (_MULTI, 7, None),
 }
+GRID = [0.25, 0.5, 1.0, 2.0, 4.0]
 PQ = [(1.0, 1.0), (4.0, 0.25), (0.25, 4.0), (2.0, 0.5), (0.5, 1.0)]
+# How a biased step is drawn: class tables (small unweighted graphs), folded rejection sampling with a dense
+# edge table, and rejection sampling with binary searches (large graphs); the limits are lowered to force each.
+SAMPLERS = {
+    "tables": {},
+    "rejection": {"CLASS_TABLE_LIMIT": -1},
+    "rejection_search": {"CLASS_TABLE_LIMIT": -1, "DENSE_ADJACENCY_LIMIT": -1},
+}
 
 
 def exact_transition(edge_index, num_nodes, weight, p, q):
@@ -45,12 +58,35 @@ def exact_transition(edge_index, num_nodes, weight, p, q):
     return out
 
 
+def _chi_square_case(graph, p, q, sampler, monkeypatch):
+    for name, value in SAMPLERS[sampler].items():
+        monkeypatch.setattr(random_walk, name, value)
+    edge_index, num_nodes, weight = GRAPHS[graph]
+    tables = random_walk.CSRGraph(edge_index, num_nodes, weight).class_tables(p, q)
+    assert (tables is not None) == (sampler == "tables"), "the sampler under test is not the one used"
+    walks = random_walks(edge_index, num_nodes, walk_length=30, walks_per_node=400, p=p, q=q,
+                         edge_weight=weight, seed=11)
+    _assert_matches_exact(walks, edge_index, num_nodes, weight, p, q)
+
+
+# every (p, q) of the grid, on every graph, with every sampler that applies to it
+@pytest.mark.parametrize("graph", list(GRAPHS))
+@pytest.mark.parametrize("p", GRID)
+@pytest.mark.parametrize("q", GRID)
+@pytest.mark.parametrize("sampler", ["tables", "rejection"])
+def test_second_order_frequencies_match_exact_probabilities(graph, p, q, sampler, monkeypatch):
+    if sampler == "tables" and GRAPHS[graph][2] is not None:
+        pytest.skip("class tables are for unweighted graphs")
+    _chi_square_case(graph, p, q, sampler, monkeypatch)
+
+
 @pytest.mark.parametrize("graph", list(GRAPHS))
 @pytest.mark.parametrize("p, q", PQ)
-def test_second_order_frequencies_match_exact_probabilities(graph, p, q):
-    edge_index, num_nodes, weight = GRAPHS[graph]
-    walks = random_walks(edge_index, num_nodes, walk_length=40, walks_per_node=600, p=p, q=q,
-                         edge_weight=weight, seed=11)
+def test_second_order_with_binary_search_edge_test(graph, p, q, monkeypatch):
+    _chi_square_case(graph, p, q, "rejection_search", monkeypatch)
+
+
+def _assert_matches_exact(walks, edge_index, num_nodes, weight, p, q):
     counts: dict[tuple[int, int], Counter] = defaultdict(Counter)
     t, v, x = walks[:, :-2].reshape(-1), walks[:, 1:-1].reshape(-1), walks[:, 2:].reshape(-1)
     for key, value in Counter(zip(t.tolist(), v.tolist(), x.tolist())).items():

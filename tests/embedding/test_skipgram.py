@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+import pytest
 import torch
 
-from gnnlab.embedding import train_skipgram
-from gnnlab.embedding.skipgram import sample_window_pairs, window_pairs
+from gnnlab.embedding import skipgram, train_skipgram
+from gnnlab.embedding.skipgram import _sgd_step, sample_window_pairs, window_pairs
 
 
 def _expected_pair_weights(walks, window):
@@ -61,3 +62,57 @@ def test_embedding_separates_two_communities():
     same = torch.block_diag(torch.ones(20, 20), torch.ones(20, 20)).bool() & ~torch.eye(40, dtype=torch.bool)
     assert similarity[same].mean() > similarity[~same & ~torch.eye(40, dtype=torch.bool)].mean() + 0.3
     assert torch.isfinite(vectors).all()
+
+
+@pytest.mark.parametrize("size, sharing", [(12, 4), (10, 4), (7, 16)])
+def test_sgd_step_is_the_gradient_with_negative_negatives_per_pair(size, sharing):
+    # the hand-written step against autograd in float64: every pair gets exactly `negative` negatives with
+    # weight 1 (those of its group of `sharing` pairs), repeated rows sum their updates; the last group may
+    # be short (10 pairs in groups of 4)
+    negative, lr, num_nodes, dimensions = 3, 0.1, 9, 5
+    generator = torch.Generator().manual_seed(0)
+    inputs = torch.randn(num_nodes, dimensions, dtype=torch.float64, generator=generator)
+    contexts = torch.randn(num_nodes, dimensions, dtype=torch.float64, generator=generator)
+    centre = torch.randint(0, num_nodes, (size,), generator=generator)
+    context = torch.randint(0, num_nodes, (size,), generator=generator)
+    noise = torch.cumsum(torch.rand(num_nodes, dtype=torch.float64, generator=generator) + 0.1, 0)
+    groups = -(-size // sharing)
+    replay = torch.Generator().manual_seed(7)
+    uniform = torch.rand(groups * negative, generator=replay, dtype=torch.float64) * noise[-1]
+    negatives = torch.searchsorted(noise, uniform, right=True).view(groups, negative)
+
+    u, v = inputs.clone().requires_grad_(), contexts.clone().requires_grad_()
+    objective = torch.nn.functional.logsigmoid((u[centre] * v[context]).sum(1)).sum()
+    for i in range(size):
+        objective = objective + torch.nn.functional.logsigmoid(-(v[negatives[i // sharing]] @ u[centre[i]])).sum()
+    objective.backward()
+    _sgd_step(inputs, contexts, centre, context, noise, negative, sharing, lr, torch.Generator().manual_seed(7))
+    torch.testing.assert_close(inputs, u.detach() + lr * u.grad)
+    torch.testing.assert_close(contexts, v.detach() + lr * v.grad)
+
+
+def test_every_window_pair_is_trained_once_per_epoch(monkeypatch):
+    # with max_pairs=None, an epoch's batches are exactly window_pairs of the walks (in some order)
+    walks = torch.randint(0, 50, (30, 12), generator=torch.Generator().manual_seed(1))
+    walks[3, 7:] = -1
+    seen = []
+    monkeypatch.setattr(skipgram, "_sgd_step", lambda inputs, contexts, centre, context, *rest:
+                        seen.append(torch.stack([centre, context])))
+    train_skipgram(walks, 50, window_size=3, batch_size=64, seed=5)
+    trained = torch.cat(seen, 1)
+    # the reduced windows are random: every trained pair lies within the window, and there are as many as
+    # the reduced windows give in expectation (the sum of the weights (w - d + 1) / w)
+    everything = set(map(tuple, _all_pairs_within(walks, 3)))
+    assert set(map(tuple, trained.t().tolist())) <= everything
+    expected = sum(w for w in _expected_pair_weights(walks, 3).values())
+    assert abs(trained.size(1) - expected) < 0.05 * expected
+
+
+def _all_pairs_within(walks, window):
+    pairs = []
+    for row in walks.tolist():
+        for i, centre in enumerate(row):
+            for j in range(max(0, i - window), min(len(row), i + window + 1)):
+                if j != i and centre >= 0 and row[j] >= 0:
+                    pairs.append((centre, row[j]))
+    return pairs
