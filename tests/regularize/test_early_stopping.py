@@ -33,3 +33,30 @@ def test_max_mode_and_min_delta():
 def test_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=f"'EarlyStopping' expected '{name}'"):
         EarlyStopping(**kwargs)
+
+
+def test_restore_best_false_keeps_no_copy():
+    model = torch.nn.Linear(2, 1)
+    stopper = EarlyStopping(patience=1, restore_best=False)
+    stopper.step(1.0, model)
+    with torch.no_grad():
+        model.weight.fill_(5)
+    stopper.restore(model)
+    assert stopper.best_state is None and (model.weight == 5).all()
+
+
+def test_gat_rule_stops_once_neither_accuracy_nor_loss_improves():
+    """Against the rule written out: count the epochs since the last record of either metric."""
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(200):
+        accuracy = (torch.randint(0, 4, (15,), generator=generator) / 3).tolist()
+        loss = (torch.randint(0, 4, (15,), generator=generator) / 2).tolist()
+        stopper = EarlyStopping(3, monitor=("val_acc", "val_loss"), mode=("max", "min"))
+        stops = [stopper.step({"val_acc": a, "val_loss": v, "other": 0.0}) for a, v in zip(accuracy, loss)]
+        stale, expected = 0, []
+        for e in range(15):
+            record = e == 0 or accuracy[e] > max(accuracy[:e]) or loss[e] < min(loss[:e])
+            stale = 0 if record else stale + 1
+            expected.append(stale >= 3)
+        assert stops == expected
+        assert stopper.best == (max(accuracy), min(loss))
