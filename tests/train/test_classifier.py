@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 
@@ -58,3 +60,38 @@ def test_bad_arguments(blobs):
         fit_classifier(MLP(2, [], 3), x, y, early_stopping=EarlyStopping(2), verbose=False)
     with pytest.raises(ValueError, match="'fit_classifier' expected 'x' of shape"):
         fit_classifier(MLP(2, [], 3), x, y[:10], verbose=False)
+
+
+def test_clip_norm_clips_the_step_like_torch(blobs):
+    x, y, *_ = blobs
+    torch.manual_seed(0)
+    model = MLP(2, [8], 3)
+    reference = copy.deepcopy(model)
+    fit_classifier(model, x, y, epochs=1, batch_size=None, clip_norm=0.01,
+                   optimizer=torch.optim.SGD(model.parameters(), lr=1.0), verbose=False)
+    loss = torch.nn.functional.cross_entropy(reference(x), y)
+    loss.backward()
+    assert torch.nn.utils.clip_grad_norm_(reference.parameters(), 0.01) > 0.1  # the clip is active
+    with torch.no_grad():
+        for p in reference.parameters():
+            p -= 1.0 * p.grad
+    for a, b in zip(model.parameters(), reference.parameters()):
+        torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("restore_best", [True, False])
+def test_restore_best_or_keep_the_last_epoch(blobs, restore_best):
+    x, y, x_val, y_val = blobs
+    options = dict(x_val=x_val, y_val=y_val, lr=0.05, seed=1, verbose=False)
+    torch.manual_seed(2)
+    model = MLP(2, [16], 3, dropout=0.3)
+    stopper = EarlyStopping(patience=3, mode="max", monitor="val_loss", restore_best=restore_best)  # maximising the loss: stops early
+    history = fit_classifier(model, x, y, epochs=500, early_stopping=stopper, **options)
+    assert history["best_epoch"] == history["epochs_run"] - 4  # three epochs without improvement, then the stop
+    torch.manual_seed(2)
+    last = MLP(2, [16], 3, dropout=0.3)
+    fit_classifier(last, x, y, epochs=history["epochs_run"], **options)  # the same run, without stopping
+    same_as_last = all(torch.equal(a, b) for a, b in zip(model.parameters(), last.parameters()))
+    assert same_as_last != restore_best
+    expected = history["val_loss"][history["best_epoch"] if restore_best else -1]
+    assert evaluate(model, x_val, y_val)[0] == pytest.approx(expected, rel=1e-6)

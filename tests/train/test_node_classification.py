@@ -79,3 +79,36 @@ def test_bad_masks(karate):
     data.train_mask = data.train_mask[:10]
     with pytest.raises(ValueError, match=r"'data.train_mask' to be a bool tensor of shape \(34,\)"):
         fit_node_classifier(GCN(34, 2), data, verbose=False)
+
+
+def _selected_by_definition(history: dict) -> dict[str, int]:
+    """Each select rule applied by brute force to the recorded validation curves."""
+    accuracy, loss = history["val_acc"], history["val_loss"]
+    epochs = range(len(accuracy))
+    return {
+        "val_acc": max(epochs, key=lambda e: (accuracy[e], -loss[e])),  # max keeps the earliest
+        "val_loss": min(epochs, key=lambda e: loss[e]),
+        "val_acc_and_loss": max(e for e in epochs if all(accuracy[e] >= a for a in accuracy[:e])
+                                and all(loss[e] <= value for value in loss[:e])),
+        "last": len(accuracy) - 1,
+    }
+
+
+def test_every_select_rule_keeps_its_own_epoch():
+    from gnnlab.data import synthetic_graph
+
+    # a noisy graph, a large step and no dropout: the four rules pick four different epochs
+    data = synthetic_graph(300, 4, avg_degree=4, num_features=32, homophily=0.5, seed=2, feature_noise=1.5,
+                           train=0.2, val=0.4)
+    chosen = {}
+    for select in ("val_acc", "val_loss", "val_acc_and_loss", "last"):
+        torch.manual_seed(0)
+        model = GCN(32, 4, dropout=0.0)
+        history = fit_node_classifier(model, data, epochs=40, lr=0.1, weight_decay=0.0, select=select, seed=0,
+                                      verbose=False)
+        expected = _selected_by_definition(history)
+        assert history["best_epoch"] == expected[select], select
+        chosen[select] = history["best_epoch"]
+        # the model is left with that epoch's parameters
+        assert _correct(model, data, data.test_mask) == round(history["best_test_acc"] * int(data.test_mask.sum()))
+    assert len(set(chosen.values())) == 4, chosen
