@@ -1,12 +1,12 @@
 """Early stopping (the notes, section 3.3)."""
 from __future__ import annotations
 
-import copy
-import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from torch import nn
 
+from gnnlab.regularize.best_epoch import BestEpoch
 from gnnlab.utils.validation import check_choice, check_number, check_positive_int
 
 
@@ -19,12 +19,19 @@ class EarlyStopping:
     .. math:: v < v_{\text{best}} - \delta \;(\texttt{mode="min"}) \qquad\text{or}\qquad
               v > v_{\text{best}} + \delta \;(\texttt{mode="max"}).
 
+    With several monitored metrics an epoch improves when it sets a record on *any* of them, so training
+    stops once *none* has improved for ``patience`` epochs: ``EarlyStopping(100, monitor=("val_acc",
+    "val_loss"), mode=("max", "min"))`` is the GAT paper's rule (what ``fit_node_classifier(...,
+    early_stopping=100)`` uses). The bookkeeping is a :class:`~gnnlab.regularize.BestEpoch` with
+    ``rule="any"``.
+
     Args:
         patience: epochs without improvement before :meth:`step` returns ``True``.
         min_delta: the margin :math:`\delta` an improvement must clear.
-        mode: ``"min"`` for a loss, ``"max"`` for an accuracy.
-        restore_best: keep a copy of the best model's ``state_dict`` (:meth:`restore` loads it).
-        monitor: name of the metric (used by the trainers to pick it from their history).
+        mode: ``"min"`` for a loss, ``"max"`` for an accuracy (one per metric when several are monitored).
+        restore_best: keep a copy of the best model's ``state_dict`` (:meth:`restore` loads it); the trainers
+            then leave the model at the best epoch.
+        monitor: name of the metric, or several names (used to pick them from a trainer's metrics).
 
     Example::
 
@@ -36,38 +43,52 @@ class EarlyStopping:
         stopper.restore(model)
     """
 
-    def __init__(self, patience: int, min_delta: float = 0.0, mode: str = "min", restore_best: bool = True,
-                 monitor: str = "val_loss") -> None:
+    def __init__(self, patience: int, min_delta: float = 0.0, mode: str | Sequence[str] = "min",
+                 restore_best: bool = True, monitor: str | Sequence[str] = "val_loss") -> None:
         check_positive_int("EarlyStopping", "patience", patience)
         check_number("EarlyStopping", "min_delta", min_delta, low=0.0)
-        check_choice("EarlyStopping", "mode", mode, ("min", "max"))
+        for value in (mode,) if isinstance(mode, str) else mode:
+            check_choice("EarlyStopping", "mode", value, ("min", "max"))
         self.patience, self.min_delta, self.mode = patience, min_delta, mode
         self.restore_best, self.monitor = restore_best, monitor
+        self.tracker = BestEpoch(monitor, mode, rule="any", min_delta=min_delta, keep_state=restore_best)
         self.reset()
 
     def reset(self) -> None:
         """Forget everything seen so far."""
-        self.best = math.inf if self.mode == "min" else -math.inf
-        self.best_epoch = -1
-        self.epoch = -1
+        self.tracker.reset()
         self.bad_epochs = 0
-        self.best_state: dict[str, Any] | None = None
 
-    def improves(self, value: float) -> bool:
-        if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
+    @property
+    def best(self) -> float | tuple[float, ...]:
+        """The best value of the monitored metric (a tuple, one per metric, when several are monitored)."""
+        records = self.tracker.records
+        return records[0] if len(records) == 1 else tuple(records)
 
-    def step(self, value: float, model: nn.Module | None = None) -> bool:
-        """Record this epoch's ``value``; return ``True`` when training should stop."""
-        value = float(value)
-        self.epoch += 1
-        if self.improves(value):
-            self.best, self.best_epoch, self.bad_epochs = value, self.epoch, 0
-            if self.restore_best and model is not None:
-                self.best_state = copy.deepcopy(model.state_dict())
-        else:
-            self.bad_epochs += 1
+    @property
+    def best_epoch(self) -> int:
+        """The last epoch that improved (counted from 0; -1 before any)."""
+        return self.tracker.best_epoch
+
+    @property
+    def epoch(self) -> int:
+        """The last epoch seen (counted from 0; -1 before any)."""
+        return self.tracker.epoch
+
+    @property
+    def best_state(self) -> dict[str, Any] | None:
+        """The model's ``state_dict`` at :attr:`best_epoch` (with ``restore_best`` and a model given to
+        :meth:`step`)."""
+        return self.tracker.state
+
+    def improves(self, value: float | Mapping[str, float]) -> bool:
+        """Whether an epoch with this ``value`` (or these metrics) would improve (nothing is recorded)."""
+        return self.tracker.improves(value)
+
+    def step(self, value: float | Mapping[str, float], model: nn.Module | None = None) -> bool:
+        """Record this epoch's ``value`` (a number, or a mapping of metric names that holds the monitored
+        ones); return ``True`` when training should stop."""
+        self.bad_epochs = 0 if self.tracker.update(value, model) else self.bad_epochs + 1
         return self.should_stop
 
     @property
@@ -76,15 +97,14 @@ class EarlyStopping:
 
     def restore(self, model: nn.Module) -> None:
         """Load the best epoch's parameters into ``model`` (no-op if none were kept)."""
-        if self.best_state is not None:
-            model.load_state_dict(self.best_state)
+        self.tracker.restore(model)
 
     def state_dict(self) -> dict[str, Any]:
-        return {key: getattr(self, key) for key in ("best", "best_epoch", "epoch", "bad_epochs", "best_state")}
+        return {**self.tracker.state_dict(), "bad_epochs": self.bad_epochs}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        for key, value in state.items():
-            setattr(self, key, value)
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.tracker.load_state_dict(state)
+        self.bad_epochs = state["bad_epochs"]
 
     def __repr__(self) -> str:
         return (f"EarlyStopping(patience={self.patience}, min_delta={self.min_delta}, mode={self.mode!r}, "

@@ -1,7 +1,8 @@
 """Training loops: node classification (full batch, sampled mini-batches, data-parallel), link prediction,
-checkpoints, and dense (vector/image) classifiers."""
+classifiers of independent examples (vectors, images), checkpoints, and the epoch loop they share
+(:mod:`gnnlab.train.loop`)."""
 from gnnlab.train.checkpoint import Checkpoint
-from gnnlab.train.dense import evaluate, fit_classifier
+from gnnlab.train.classifier import evaluate, fit_classifier
 from gnnlab.train.link_prediction import fit_link_predictor
 from gnnlab.train.node_classification import fit_node_classifier, sparse_features
 

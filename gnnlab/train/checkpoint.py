@@ -1,19 +1,28 @@
-"""Training checkpoints: everything needed to resume a run exactly, written atomically, loaded safely."""
+"""Training checkpoints: everything needed to resume a run exactly, written atomically, loaded safely.
+
+:class:`Checkpoint` is the file; :func:`save_training` and :func:`resume_training` put a training run into it and
+take it out again (the run's identity, its stateful parts, progress and random-generator states), for every
+trainer built on :func:`gnnlab.train.loop.run_epochs`.
+"""
 from __future__ import annotations
 
 import os
 import pickle
 import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
+import torch.distributed as dist
 
 from gnnlab.utils.io import atomic_write, remove_stale_temporaries
 from gnnlab.utils.validation import fail
 
 FORMAT = "gnnlab-checkpoint"
 VERSION = 1
+#: how save_training lays a run out in a checkpoint (1, unmarked: the node trainer's own layout in gnnlab 0.1.0)
+TRAINING_LAYOUT = 2
 
 
 class Checkpoint:
@@ -30,7 +39,8 @@ class Checkpoint:
     gnnlab checkpoint (another program's pickle, a bare ``state_dict``, a truncated file) gets a
     ``ValueError`` that says so.
 
-    ``fit_node_classifier(..., checkpoint=path)`` saves one after every epoch and resumes from it.
+    ``fit_node_classifier(..., checkpoint=path)`` saves one after every epoch and resumes from it
+    (:func:`save_training`, :func:`resume_training`).
 
     Args:
         path: the checkpoint file.
@@ -79,3 +89,61 @@ class Checkpoint:
 
     def __repr__(self) -> str:
         return f"Checkpoint({str(self.path)!r})"
+
+
+def rng_states(device: torch.device, generators: Sequence[torch.Generator], distributed: bool = False) -> list[dict]:
+    """The states of PyTorch's global generator (and the CUDA one of ``device``) and of ``generators``, one dict
+    per rank: every rank's when ``distributed`` (a collective call: every rank must make it), else this one's."""
+    state = {"torch": torch.get_rng_state(),
+             "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+             "generators": [generator.get_state() for generator in generators]}
+    if not distributed:
+        return [state]
+    states: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(states, state)
+    return states
+
+
+def set_rng_states(states: list[dict], device: torch.device, generators: Sequence[torch.Generator],
+                   rank: int = 0) -> None:
+    """Put back the generator states that :func:`rng_states` returned (``rank``'s own)."""
+    state = states[rank]
+    torch.set_rng_state(state["torch"])
+    if device.type == "cuda" and state["cuda"] is not None:
+        torch.cuda.set_rng_state(state["cuda"], device)
+    for generator, generator_state in zip(generators, state["generators"]):
+        generator.set_state(generator_state)
+
+
+def save_training(store: Checkpoint, run: Mapping[str, Any], parts: Mapping[str, Any], **progress: Any) -> None:
+    """Save a training run: its identity ``run`` (checked on resume), the ``state_dict()`` of each of its
+    stateful ``parts`` (model, optimiser, scheduler, early stopping, best epoch...; ``None`` for an absent
+    one) and its ``progress`` (epoch, history, generator states...)."""
+    states = {name: None if part is None else part.state_dict() for name, part in parts.items()}
+    clash = sorted(set(states) & (set(progress) | {"run", "layout"}))
+    if clash:
+        fail("save_training", "part names other than 'run', 'layout' and the progress keys", clash)
+    store.save({"layout": TRAINING_LAYOUT, "run": dict(run), **states, **progress})
+
+
+def resume_training(who: str, store: Checkpoint, run: Mapping[str, Any], parts: Mapping[str, Any]) -> dict | None:
+    """Load the run saved at ``store`` into ``parts`` (``load_state_dict``) and return the whole saved dict,
+    or ``None`` when there is no checkpoint yet. ``ValueError`` (naming ``who``) when it comes from another
+    run: a different value of any key of ``run``, or a file another program wrote."""
+    if not store.exists():
+        return None
+    saved = store.load()
+    previous = saved.get("run")
+    if not isinstance(previous, dict) or any(name not in saved for name in parts):
+        fail(who, f"a training checkpoint of {who} at {store.path}", "a checkpoint of something else")
+    if saved.get("layout") != TRAINING_LAYOUT:
+        fail(who, f"a training checkpoint of layout {TRAINING_LAYOUT} at {store.path} (remove it to start afresh)",
+             f"layout {saved.get('layout', 1)}, written by an older gnnlab")
+    for key, value in run.items():
+        if previous.get(key) != value:
+            fail(who, f"the checkpoint at {store.path} to come from this run ({key} = {value!r}); remove it or "
+                 "pass another path to start afresh", f"{key} = {previous.get(key)!r} there")
+    for name, part in parts.items():
+        if part is not None:
+            part.load_state_dict(saved[name])
+    return saved

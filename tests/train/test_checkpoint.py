@@ -15,6 +15,7 @@ import torch
 from gnnlab.nn import GCN, GraphSAGE
 from gnnlab.regularize import EarlyStopping
 from gnnlab.train import Checkpoint, fit_node_classifier
+from gnnlab.train.loop import HOLD_VARIABLE
 
 TIMING = ("seconds", "train_time")
 
@@ -64,18 +65,18 @@ def _same_history(a: dict, b: dict) -> None:
 def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path, kind, epochs, kill_after):
     path = tmp_path / "run.ckpt"
     command = [sys.executable, "-c", CHILD, kind, str(path), str(epochs)]
-    child = subprocess.Popen(command)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        time.sleep(0.02)
-        if path.exists() and Checkpoint(path).load()["epoch"] >= kill_after:
-            break
+    # the run holds still once epoch `kill_after` is checkpointed, so it is killed there on any machine
+    child = subprocess.Popen(command, env={**os.environ, HOLD_VARIABLE: str(kill_after)})
+    deadline = time.monotonic() + 300
+    while not (path.exists() and Checkpoint(path).load()["epoch"] >= kill_after):
         assert child.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline, "the run did not reach the epoch to be killed at"
+        time.sleep(0.02)
     child.send_signal(signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL
     interrupted_at = Checkpoint(path).load()["epoch"]
-    assert kill_after <= interrupted_at < epochs - 1
+    assert interrupted_at == kill_after < epochs - 1
 
     resumed = subprocess.run(command, timeout=300)
     assert resumed.returncode == 0

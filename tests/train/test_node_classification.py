@@ -8,10 +8,10 @@ from gnnlab.regularize import EarlyStopping
 from gnnlab.train import fit_node_classifier, sparse_features
 
 
-def _accuracy(model, data, mask):
+def _correct(model, data, mask) -> int:
     model.eval()
     with torch.no_grad():
-        return float((model(data.x, data.edge_index).argmax(1)[mask] == data.y[mask]).float().mean())
+        return int((model(data.x, data.edge_index).argmax(1)[mask] == data.y[mask]).sum())
 
 
 def test_history_and_selected_model(karate):
@@ -24,7 +24,7 @@ def test_history_and_selected_model(karate):
     best = history["best_epoch"]
     assert history["best_val_acc"] == max(history["val_acc"])
     # the model is left at the selected epoch
-    assert _accuracy(model, karate, karate.test_mask) == pytest.approx(history["test_acc"][best])
+    assert _correct(model, karate, karate.test_mask) == round(history["test_acc"][best] * int(karate.test_mask.sum()))
     assert history["device"] == "cpu" and history["epochs_run"] == 60
 
 
