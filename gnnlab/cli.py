@@ -5,8 +5,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from gnnlab.data import DATASETS
-
 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports bad arguments as one line and exit code 2, without a traceback."""
@@ -28,20 +26,37 @@ def _datasets(args: argparse.Namespace) -> int:
     return 0
 
 
-#: model name -> (class, constructor options, training options): the papers' settings
-GNN_SETTINGS = {
-    "gcn": ("GCN", {}, {"lr": 0.01, "weight_decay": 5e-4, "epochs": 200}),
-    "sage": ("GraphSAGE", {}, {"lr": 0.01, "weight_decay": 5e-4, "epochs": 200}),
-    "gat": ("GAT", {}, {"lr": 0.005, "weight_decay": 5e-4, "epochs": 1000, "early_stopping": 100}),
-    "ggnn": ("GGNN", {}, {"lr": 0.01, "weight_decay": 5e-4, "epochs": 200}),
-}
-
-
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1 (got {text})")
     return value
+
+
+def _train_data(args: argparse.Namespace):
+    """The graph ``gnnlab train`` trains on, and a description of its split."""
+    from gnnlab.data import load_planetoid, synthetic_graph
+
+    if args.dataset != "synthetic":
+        split = args.split or "public"
+        return load_planetoid(args.dataset, split=split, seed=args.seed), f"{split} split"
+    if args.split not in (None, "random"):
+        raise ValueError(f"--split {args.split} does not apply to --dataset synthetic: a synthetic graph comes with "
+                         "its own stratified 60/20/20 random split (leave --split out, or give --split random)")
+    data = synthetic_graph(args.num_nodes, seed=args.seed)
+    data.name = f"synthetic-{args.num_nodes}"
+    return data, "random 60/20/20 split"
+
+
+def _train_config(args: argparse.Namespace) -> dict:
+    """The model's config (``configs/node/<model>.toml``) with ``--set`` and ``--epochs`` applied."""
+    from gnnlab.experiments.config import load_config, parse_overrides
+
+    overrides = parse_overrides(args.set, methods=[args.model], default_method=args.model)
+    config = load_config(args.model, overrides=overrides)
+    if args.epochs is not None:
+        config["train"]["epochs"] = args.epochs
+    return config
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -50,7 +65,8 @@ def _train(args: argparse.Namespace) -> int:
     import torch
 
     from gnnlab import nn
-    from gnnlab.data import load_planetoid, num_classes, synthetic_graph
+    from gnnlab.data import num_classes
+    from gnnlab.experiments.methods import GNN_MODELS
     from gnnlab.train import distributed as parallel
     from gnnlab.train import fit_node_classifier
     from gnnlab.utils.io import atomic_write
@@ -59,42 +75,36 @@ def _train(args: argparse.Namespace) -> int:
         raise SystemExit("gnnlab train: error: --num-neighbors, --num-workers and --distributed need --batch-size")
     mini_batch = {} if args.batch_size is None else {
         "batch_size": args.batch_size, "num_neighbors": args.num_neighbors, "num_workers": args.num_workers}
+    config = _train_config(args)
     device = args.device
     if args.distributed:
         if not parallel.launched_by_torchrun():
-            arguments = args.argv[args.argv.index("train") + 1:]
-            arguments = [argument for argument in arguments if argument != "--distributed"]
-            return parallel.launch(arguments, args.nproc_per_node)
+            return parallel.launch(args.argv[args.argv.index("train"):], args.nproc_per_node)
         device = parallel.init_distributed()
-    main_process = parallel.is_main_process()
-
-    if args.dataset == "synthetic":
-        data = synthetic_graph(args.num_nodes, seed=args.seed)
-        data.name = f"synthetic-{args.num_nodes}"
-    else:
-        data = load_planetoid(args.dataset, split=args.split, seed=args.seed)
-    class_name, model_options, train_options = GNN_SETTINGS[args.model]
-    if args.epochs is not None:
-        train_options = {**train_options, "epochs": args.epochs}
-    torch.manual_seed(args.seed)
-    model = getattr(nn, class_name)(data.num_features, num_classes(data), **model_options)
-    history = fit_node_classifier(model, data, seed=args.seed, device=device, verbose=not args.quiet,
-                                  distributed=args.distributed, checkpoint=args.checkpoint, **mini_batch,
-                                  **train_options)
+    try:
+        data, split = _train_data(args)
+        torch.manual_seed(args.seed)
+        model = getattr(nn, GNN_MODELS[args.model])(data.num_features, num_classes(data), **config["model"])
+        history = fit_node_classifier(model, data, seed=args.seed, device=device, verbose=not args.quiet,
+                                      distributed=args.distributed, checkpoint=args.checkpoint, **mini_batch,
+                                      **config["train"])
+        world_size = parallel.dist.get_world_size() if args.distributed else 1
+        main_process = parallel.is_main_process()
+    finally:
+        if args.distributed and parallel.dist.is_initialized():
+            parallel.dist.destroy_process_group()
     if not main_process:
         return 0
     mode = "full batch" if not mini_batch else (
-        f"mini-batches of {args.batch_size}" + (f" on {parallel.dist.get_world_size()} ranks"
-                                               if args.distributed else ""))
-    print(f"{model}\n{data.name} ({args.split} split), seed {args.seed}, {mode}, {history['epochs_run']} epochs in "
+        f"mini-batches of {args.batch_size}" + (f" on {world_size} ranks" if args.distributed else ""))
+    print(f"{model}\n{data.name} ({split}), seed {args.seed}, {mode}, {history['epochs_run']} epochs in "
           f"{history['train_time']:.1f} s on {history['device']}: test accuracy {history['best_test_acc']:.3f} "
           f"at the epoch of best validation accuracy ({history['best_epoch']}), "
           f"{history['final_test_acc']:.3f} at the last")
     if args.out is not None:
         with atomic_write(args.out) as handle:
             json.dump({"model": repr(model), "dataset": data.name, "seed": args.seed, **mini_batch,
-                       "world_size": parallel.dist.get_world_size() if args.distributed else 1,
-                       "history": history}, handle, indent=1)
+                       "world_size": world_size, "config": config, "history": history}, handle, indent=1)
         print(f"history written to {args.out}")
     return 0
 
@@ -118,55 +128,89 @@ def _embed(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from gnnlab.experiments import compare
+    from gnnlab.experiments import TASKS, compare, parse_overrides
 
-    result = compare(args.methods, args.datasets, split=args.split, seeds=args.seeds, device=args.device,
-                     run_name=args.run_name, out_dir=args.out_dir, quick=args.quick, verbose=not args.quiet,
-                     tsne=not args.no_tsne)
+    task = TASKS[args.task]
+    for option, names, valid in (("--methods", args.methods, task.methods), ("--datasets", args.datasets,
+                                                                              task.datasets)):
+        for name in names or ():
+            if name not in valid:
+                args.parser.error(f"argument {option}: invalid choice: {name!r} (choose from "
+                                  f"{', '.join(valid)} for --task {task.name})")
+    methods, datasets = args.methods or list(task.methods), args.datasets or list(task.datasets)
+    if args.split is not None and args.split not in task.splits:
+        args.parser.error(f"argument --split: invalid choice: {args.split!r} (choose from {', '.join(task.splits)})")
+    overrides = parse_overrides(args.set, task.name, methods=methods)
+    result = compare(methods, datasets, split=args.split or next(iter(task.splits)), seeds=args.seeds,
+                     device=args.device, run_name=args.run_name, out_dir=args.out_dir, quick=args.quick,
+                     verbose=not args.quiet, tsne=not args.no_tsne, task=task, overrides=overrides)
     print(result["table"])
-    print(f"results in {result['folder']}: summary.md, runs.csv, runs.json, accuracy.png, curves.png"
-          + ("" if args.no_tsne else ", tsne.png"))
+    written = [result[key].name for key in result if key.endswith("_plot")]
+    print(f"results in {result['folder']}: {', '.join(['summary.md', 'runs.csv', 'runs.json', *written])}")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gnnlab", description="Graph neural networks and random-walk embeddings, compared.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _add_datasets_command(commands) -> None:
+    from gnnlab.data import DATASETS
+
     info = commands.add_parser("datasets", help="describe the bundled datasets",
                                description="Print the size and public split of the bundled datasets.")
     info.add_argument("--datasets", nargs="+", default=list(DATASETS), type=str.lower,
                       choices=list(DATASETS), metavar="NAME", help="cora and/or citeseer (default: both)")
     info.set_defaults(handler=_datasets)
 
-    from gnnlab.experiments.methods import METHODS
+
+_SET_HELP = ("override a config value, typed like the TOML's own (repeatable): --set gcn.hidden_channels=64 "
+             "--set gat.dropout=0.5")
+
+
+def _add_compare_command(commands) -> None:
+    from gnnlab.experiments import TASKS
+
+    def listing(field: str) -> str:
+        return "; ".join(f"{name}: {', '.join(getattr(task, field))}" for name, task in TASKS.items())
 
     compare = commands.add_parser(
         "compare", help="compare embedding baselines and GNNs over seeds (the main job)",
         description="Run methods x datasets x seeds, resume an interrupted run of the same name, and write a "
-                    "Markdown table (ours beside published figures), runs.csv/json and plots.")
-    compare.add_argument("--datasets", nargs="+", default=list(DATASETS), type=str.lower, choices=list(DATASETS),
-                         metavar="NAME", help=f"from {list(DATASETS)} (default: all)")
-    compare.add_argument("--methods", nargs="+", default=list(METHODS), type=str.lower, choices=list(METHODS),
-                         metavar="METHOD", help=f"from {list(METHODS)} (default: all)")
-    compare.add_argument("--split", default="public", choices=["public", "random"],
-                         help="Planetoid's public split or a stratified 60/20/20 split per seed")
+                    "Markdown table (ours beside published figures), runs.csv/json and plots. The "
+                    "hyper-parameters are the TOML files in gnnlab/experiments/configs/<task>/.")
+    compare.add_argument("--task", default="node", choices=list(TASKS),
+                         help="what to predict: " + "; ".join(f"{name}: {task.description}"
+                                                             for name, task in TASKS.items()) + " (default: node)")
+    compare.add_argument("--datasets", nargs="+", default=None, type=str.lower, metavar="NAME",
+                         help=f"datasets of the task (default: all; {listing('datasets')})")
+    compare.add_argument("--methods", nargs="+", default=None, type=str.lower, metavar="METHOD",
+                         help=f"methods of the task (default: all; {listing('methods')})")
+    compare.add_argument("--split", default=None,
+                         help=f"a split of the task (default: its first; {listing('splits')}); node: 'public' is "
+                              "Planetoid's, 'random' a stratified 60/20/20 split per seed")
     compare.add_argument("--seeds", type=_positive, default=3, help="seeds per cell (default: 3)")
+    compare.add_argument("--set", action="append", default=[], metavar="METHOD.KEY=VALUE", help=_SET_HELP)
     compare.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     compare.add_argument("--run-name", default="default", help="results go to OUT_DIR/RUN_NAME; reuse to resume")
     compare.add_argument("--out-dir", default="results", help="parent folder of the results (default: results)")
     compare.add_argument("--quick", action="store_true", help="tiny epochs and walks: a smoke test, not a result")
     compare.add_argument("--no-tsne", action="store_true", help="skip the t-SNE plot")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
-    compare.set_defaults(handler=_compare)
+    compare.set_defaults(handler=_compare, parser=compare)
+
+
+def _add_train_command(commands) -> None:
+    from gnnlab.data import DATASETS
+    from gnnlab.experiments.methods import GNN_MODELS
 
     train = commands.add_parser("train", help="train one GNN on one dataset",
-                                description="Train a GNN with its paper's hyper-parameters and report test accuracy.")
-    train.add_argument("model", choices=list(GNN_SETTINGS), help="the model")
+                                description="Train a GNN with its paper's hyper-parameters (the TOML files in "
+                                            "gnnlab/experiments/configs/node/) and report test accuracy.")
+    train.add_argument("model", choices=list(GNN_MODELS), help="the model")
     train.add_argument("--dataset", default="cora", type=str.lower, choices=[*DATASETS, "synthetic"],
                        help="a bundled dataset, or 'synthetic' (gnnlab.data.synthetic_graph, 60/20/20 split)")
     train.add_argument("--num-nodes", type=_positive, default=100_000, help="size of the synthetic graph")
-    train.add_argument("--split", default="public", choices=["public", "full", "random"])
+    train.add_argument("--split", default=None, choices=["public", "full", "random"],
+                       help="split of a bundled dataset (default: public); a synthetic graph has its own")
     train.add_argument("--epochs", type=_positive, default=None, help="override the paper's number of epochs")
+    train.add_argument("--set", action="append", default=[], metavar="[MODEL.]KEY=VALUE", help=_SET_HELP)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     train.add_argument("--batch-size", type=_positive, default=None,
@@ -184,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=_train)
 
+
+def _add_embed_command(commands) -> None:
+    from gnnlab.data import DATASETS
+
     embed = commands.add_parser("embed", help="learn DeepWalk or node2vec embeddings and save them",
                                 description="Fit DeepWalk or node2vec on a dataset and save the (N, d) array.")
     embed.add_argument("method", choices=["deepwalk", "node2vec"])
@@ -196,6 +244,15 @@ def build_parser() -> argparse.ArgumentParser:
     embed.add_argument("--device", default="auto")
     embed.add_argument("--quiet", action="store_true")
     embed.set_defaults(handler=_embed)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gnnlab", description="Graph neural networks and random-walk embeddings, compared.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_datasets_command(commands)
+    _add_compare_command(commands)
+    _add_train_command(commands)
+    _add_embed_command(commands)
     return parser
 
 

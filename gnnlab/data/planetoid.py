@@ -1,8 +1,13 @@
-"""The Planetoid citation graphs (Cora, CiteSeer) from the files bundled under ``datasets/``."""
+"""The Planetoid citation graphs (Cora, CiteSeer) from the files bundled with the package.
+
+The raw files live in the repository's ``datasets/`` folder, which is installed as the package
+``gnnlab.datasets`` (package data, with its licence), so a wheel finds them wherever it runs.
+"""
 from __future__ import annotations
 
 import os
 import pickle
+from importlib import resources
 from pathlib import Path
 
 from torch_geometric.data import Data
@@ -19,16 +24,15 @@ _RAW_PARTS = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
 _SOURCE = "https://github.com/kimiyoung/planetoid/tree/master/data"
 
 
-def default_root() -> Path:
-    """Where datasets live: ``$GNNLAB_DATA`` if set, else the repository's ``datasets/`` folder.
+def bundled_root() -> Path:
+    """The folder of the Planetoid files shipped with gnnlab (the package ``gnnlab.datasets``)."""
+    return Path(str(resources.files("gnnlab.datasets")))
 
-    For an installed (non-editable) copy without a repository beside it, ``./datasets`` is used.
-    """
+
+def default_root() -> Path:
+    """Where datasets live: ``$GNNLAB_DATA`` if set, else the files bundled with gnnlab (:func:`bundled_root`)."""
     env = os.environ.get("GNNLAB_DATA")
-    if env:
-        return Path(env).expanduser()
-    repo = Path(__file__).resolve().parents[2] / "datasets"
-    return repo if repo.is_dir() else Path.cwd() / "datasets"
+    return Path(env).expanduser() if env else bundled_root()
 
 
 def raw_file_names(name: str) -> list[str]:
@@ -52,8 +56,11 @@ class _BundledPlanetoid(Planetoid):
 
 
 def _processed_dir(dataset_dir: Path) -> Path:
+    """Where PyG's processed copy goes: beside the raw files of a user's folder if it is writable; in the user's
+    cache for the bundled files (gnnlab never writes into its installed package) and for read-only folders."""
     preferred = dataset_dir / "processed"
-    if os.access(dataset_dir, os.W_OK) or (preferred.is_dir() and os.access(preferred, os.W_OK)):
+    bundled = dataset_dir.parent.resolve() == bundled_root().resolve()
+    if not bundled and (os.access(dataset_dir, os.W_OK) or (preferred.is_dir() and os.access(preferred, os.W_OK))):
         return preferred
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gnnlab" / dataset_dir.name
     return cache / "processed"
@@ -101,9 +108,11 @@ def load_planetoid(
     raw_dir = root_path / canonical / "raw"
     missing = [f for f in raw_file_names(canonical) if not (raw_dir / f).is_file()]
     if missing:
-        fail(who, f"the Planetoid raw files of {canonical} in '{raw_dir}' (argument 'root', or $GNNLAB_DATA); "
-             f"copy them there from gnnlab's datasets/ folder or download them from {_SOURCE}",
-             f"missing {', '.join(missing)}", FileNotFoundError)
+        where = ("argument 'root'" if root is not None else "$GNNLAB_DATA" if os.environ.get("GNNLAB_DATA")
+                 else "the files bundled with gnnlab: reinstall gnnlab")
+        fail(who, f"the Planetoid raw files of {canonical} in '{raw_dir}' ({where}); copy them there from "
+             f"gnnlab's datasets/{canonical}/raw/ (bundled in the package under gnnlab/datasets/) or download "
+             f"them from {_SOURCE} (gnnlab never downloads)", f"missing {', '.join(missing)}", FileNotFoundError)
 
     transform = NormalizeFeatures() if normalize_features else None
     processed = _processed_dir(root_path / canonical)
@@ -129,4 +138,4 @@ def num_classes(data: Data) -> int:
     return int(data.y.max()) + 1 if data.y.numel() else 0
 
 
-__all__ = ["load_planetoid", "default_root", "raw_file_names", "DATASETS", "num_classes"]
+__all__ = ["load_planetoid", "default_root", "bundled_root", "raw_file_names", "DATASETS", "num_classes"]

@@ -62,14 +62,35 @@ def synthetic_graph(
     if num_classes > num_nodes:
         raise ValueError(f"'{who}' expected 'num_classes' <= 'num_nodes' (got {num_classes} > {num_nodes})")
     generator = make_generator(seed)
+    y, by_class, class_start = _planted_classes(num_nodes, num_classes, generator)
+    edge_index = _draw_edges(y, by_class, class_start, int(num_nodes * avg_degree / 2), homophily, generator)
+    centres = torch.randn(num_classes, num_features, generator=generator)
+    centres /= centres.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    x = torch.randn(num_nodes, num_features, generator=generator)
+    x.mul_(feature_noise).add_(centres[y])
 
-    # classes: a random permutation cut into near-equal blocks, so every class has about N / C nodes
+    data = Data(x=x, edge_index=edge_index, y=y)
+    data.train_mask, data.val_mask, data.test_mask = random_split(
+        y, train=train, val=val, test=1.0 - train - val, seed=seed)
+    return data
+
+
+def _planted_classes(num_nodes: int, num_classes: int,
+                     generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Labels ``y`` from a random permutation cut into near-equal blocks (every class has about N / C nodes),
+    the nodes ordered by class (``by_class``) and where each class starts in that order (``class_start``)."""
     by_class = torch.randperm(num_nodes, generator=generator)
     class_start = torch.arange(num_classes + 1) * num_nodes // num_classes
     y = torch.empty(num_nodes, dtype=torch.long)
     y[by_class] = torch.repeat_interleave(torch.arange(num_classes), class_start.diff())
+    return y, by_class, class_start
 
-    num_pairs = int(num_nodes * avg_degree / 2)
+
+def _draw_edges(y: torch.Tensor, by_class: torch.Tensor, class_start: torch.Tensor, num_pairs: int,
+                homophily: float, generator: torch.Generator) -> torch.Tensor:
+    """``num_pairs`` pairs, each end drawn as :func:`synthetic_graph` says, as a sorted ``(2, E)`` edge index of
+    both directions without self-loops or repeated pairs."""
+    num_nodes, num_classes = y.numel(), class_start.numel() - 1
     first = torch.randint(num_nodes, (num_pairs,), generator=generator)
     first_class = y[first]
     same = torch.rand(num_pairs, generator=generator) < homophily
@@ -87,15 +108,4 @@ def synthetic_graph(
     del first, second, keep
     key = torch.unique(source * num_nodes + target)  # sorted, without repeated pairs
     del source, target
-    edge_index = torch.stack([key // num_nodes, key % num_nodes])
-    del key
-
-    centres = torch.randn(num_classes, num_features, generator=generator)
-    centres /= centres.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    x = torch.randn(num_nodes, num_features, generator=generator)
-    x.mul_(feature_noise).add_(centres[y])
-
-    data = Data(x=x, edge_index=edge_index, y=y)
-    data.train_mask, data.val_mask, data.test_mask = random_split(
-        y, train=train, val=val, test=1.0 - train - val, seed=seed)
-    return data
+    return torch.stack([key // num_nodes, key % num_nodes])

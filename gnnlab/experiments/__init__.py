@@ -1,6 +1,8 @@
 """The library side of experiments: run a grid of methods, aggregate seeds, write tables and plots."""
+from gnnlab.experiments.comparison import Comparison, compare
+from gnnlab.experiments.config import load_config, load_published, parse_overrides
 from gnnlab.experiments.methods import METHODS, MethodResult
-from gnnlab.experiments.pipeline import compare
-from gnnlab.experiments.runner import Comparison, load_config
+from gnnlab.experiments.task import NODE, TASKS, Task
 
-__all__ = ["Comparison", "METHODS", "MethodResult", "load_config", "compare"]
+__all__ = ["Comparison", "compare", "Task", "NODE", "TASKS", "METHODS", "MethodResult", "load_config",
+           "load_published", "parse_overrides"]

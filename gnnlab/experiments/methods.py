@@ -1,7 +1,7 @@
-"""The methods compared: each trains on a dataset's train mask and reports test accuracy.
+"""The node-classification methods compared: each trains on a dataset's train mask and reports test accuracy.
 
 Every method is a function ``(data, config, seed, device, verbose) -> MethodResult``; ``config`` is the
-method's TOML file as a dict (``[model]`` and ``[train]`` tables).
+method's TOML file as a dict (``[model]`` and ``[train]`` tables, see :mod:`gnnlab.experiments.config`).
 """
 from __future__ import annotations
 
@@ -19,7 +19,10 @@ from gnnlab.data.planetoid import num_classes
 
 @dataclass
 class MethodResult:
-    accuracy: float
+    """What one run of a method reports: its scores on the test set and how it got them."""
+
+    #: metric name -> value in [0, 1], e.g. ``{"accuracy": 0.815}``; the task names the metrics it expects
+    scores: dict[str, float]
     train_time: float
     device: str
     #: per-epoch validation accuracy, for training curves (GNNs and the MLP)
@@ -28,20 +31,27 @@ class MethodResult:
     embedding: np.ndarray | None = None
 
 
-def _gnn(class_name: str) -> Callable[..., MethodResult]:
+def gnn_method(model_class: str | type[torch.nn.Module]) -> Callable[..., MethodResult]:
+    """A method that trains ``model_class(num_features, num_classes, **config["model"])`` (a class or the name
+    of one in :mod:`gnnlab.nn`) with :func:`~gnnlab.train.fit_node_classifier` and ``config["train"]``; its
+    score is the test accuracy at the epoch of best validation accuracy."""
+
     def run(data: Data, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
         from gnnlab import nn
         from gnnlab.train import fit_node_classifier
 
+        cls = getattr(nn, model_class) if isinstance(model_class, str) else model_class
         torch.manual_seed(seed)
-        model = getattr(nn, class_name)(data.num_features, num_classes(data), **config.get("model", {}))
+        model = cls(data.num_features, num_classes(data), **config.get("model", {}))
         history = fit_node_classifier(model, data, seed=seed, device=device, verbose=verbose,
                                       **config.get("train", {}))
-        model.eval()
-        with torch.no_grad():
-            hidden = model.embed(data.x.to(device), data.edge_index.to(device))
-        return MethodResult(history["best_test_acc"], history["train_time"], str(device), history["val_acc"],
-                            hidden.cpu().numpy())
+        hidden = None
+        if hasattr(model, "embed"):
+            model.eval()
+            with torch.no_grad():
+                hidden = model.embed(data.x.to(device), data.edge_index.to(device)).cpu().numpy()
+        return MethodResult({"accuracy": history["best_test_acc"]}, history["train_time"], str(device),
+                            history["val_acc"], hidden)
     return run
 
 
@@ -55,7 +65,8 @@ def _embedding(class_name: str) -> Callable[..., MethodResult]:
                                                **config.get("model", {}))
         model.fit(data)
         accuracy = evaluate_embedding(model, data)
-        return MethodResult(accuracy, time.perf_counter() - start, str(device), embedding=model.embedding_)
+        return MethodResult({"accuracy": accuracy}, time.perf_counter() - start, str(device),
+                            embedding=model.embedding_)
     return run
 
 
@@ -75,7 +86,7 @@ def _mlp(data: Data, config: dict[str, Any], seed: int, device: torch.device, ve
                              y_val=y[data.val_mask], epochs=train.get("epochs", 200), batch_size=None,
                              optimizer=optimizer, early_stopping=stopper, seed=seed, device=device, verbose=verbose)
     accuracy = evaluate(model, x[data.test_mask].to(device), y[data.test_mask].to(device))[1]
-    return MethodResult(accuracy, history["train_time"], str(device), history["val_acc"])
+    return MethodResult({"accuracy": accuracy}, history["train_time"], str(device), history["val_acc"])
 
 
 def _logreg(data: Data, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
@@ -85,7 +96,7 @@ def _logreg(data: Data, config: dict[str, Any], seed: int, device: torch.device,
     x, y = data.x.numpy(), data.y.numpy()
     train, test = data.train_mask.numpy(), data.test_mask.numpy()
     model = LogisticRegression(random_state=seed, **config.get("model", {})).fit(x[train], y[train])
-    return MethodResult(float(model.score(x[test], y[test])), time.perf_counter() - start, "cpu")
+    return MethodResult({"accuracy": float(model.score(x[test], y[test]))}, time.perf_counter() - start, "cpu")
 
 
 def _labelprop(data: Data, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
@@ -107,8 +118,11 @@ def _labelprop(data: Data, config: dict[str, Any], seed: int, device: torch.devi
         labels = alpha * matrix.matmul(labels) + (1 - alpha) * seeds
     test = data.test_mask.to(device)
     accuracy = float((labels.argmax(1)[test] == y[test]).float().mean())
-    return MethodResult(accuracy, time.perf_counter() - start, str(device))
+    return MethodResult({"accuracy": accuracy}, time.perf_counter() - start, str(device))
 
+
+#: the GNN methods (``gnnlab train`` trains these) -> their class in :mod:`gnnlab.nn`
+GNN_MODELS = {"gcn": "GCN", "sage": "GraphSAGE", "gat": "GAT", "ggnn": "GGNN"}
 
 #: method name -> runner, in the order the tables list them
 METHODS: dict[str, Callable[..., MethodResult]] = {
@@ -117,8 +131,8 @@ METHODS: dict[str, Callable[..., MethodResult]] = {
     "labelprop": _labelprop,
     "deepwalk": _embedding("DeepWalk"),
     "node2vec": _embedding("Node2Vec"),
-    "gcn": _gnn("GCN"),
-    "sage": _gnn("GraphSAGE"),
-    "gat": _gnn("GAT"),
-    "ggnn": _gnn("GGNN"),
+    **{name: gnn_method(class_name) for name, class_name in GNN_MODELS.items()},
 }
+
+#: methods whose result depends on the data alone, not on the seed: run once per dataset and split
+DETERMINISTIC = frozenset({"logreg", "labelprop"})

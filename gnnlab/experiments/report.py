@@ -4,33 +4,22 @@ from __future__ import annotations
 import os
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from gnnlab.experiments.config import load_published
 from gnnlab.utils.io import atomic_write
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
-_NAMES = {"cora": "Cora", "citeseer": "CiteSeer"}
-
-
-def load_published(path: str | os.PathLike) -> dict[str, Any]:
-    if not Path(path).is_file():
-        return {"sources": {}}
-    with open(path, "rb") as handle:
-        return tomllib.load(handle)
-
-
-def summarize(rows: list[dict[str, Any]], methods: list[str], datasets: list[str]) -> dict[tuple[str, str], tuple]:
-    """``{(method, dataset): (mean, std, n)}`` of the accuracies (%)."""
+def summarize(rows: list[dict[str, Any]], methods: list[str], datasets: list[str],
+              metric: str = "accuracy") -> dict[tuple[str, str], tuple[float, float, int]]:
+    """``{(method, dataset): (mean, std, n)}`` of ``metric`` (%) over the rows (seeds)."""
     scores: dict[tuple[str, str], list[float]] = defaultdict(list)
     for row in rows:
-        scores[(row["method"], row["dataset"])].append(float(row["accuracy"]))
+        scores[(row["method"], row["dataset"])].append(float(row[metric]))
     out = {}
     for method in methods:
         for dataset in datasets:
@@ -41,28 +30,53 @@ def summarize(rows: list[dict[str, Any]], methods: list[str], datasets: list[str
     return out
 
 
+def _cell(mean: float, std: float, n: int) -> str:
+    # one run has no spread to report
+    return f"{mean:.1f} ({n})" if n == 1 else f"{mean:.1f} ± {std:.1f} ({n})"
+
+
 def markdown_table(summary: dict, methods: list[str], datasets: list[str], published: dict[str, Any],
-                   split: str) -> str:
-    """One row per method; for each dataset our mean ± std (seeds) and the published figure with its source."""
+                   split: str, metric: str = "accuracy", names: Mapping[str, str] | None = None,
+                   published_split: str = "public") -> str:
+    """One row per method; for each dataset our mean ± std (n) of ``metric`` and the published figure with its
+    source (only on ``published_split``, the split the papers used). ``names`` maps datasets to display names."""
+    names = names or {}
     header = ["method"]
     for dataset in datasets:
-        header += [f"{_NAMES.get(dataset, dataset)} (ours)", f"{_NAMES.get(dataset, dataset)} (published)"]
+        header += [f"{names.get(dataset, dataset)} (ours)", f"{names.get(dataset, dataset)} (published)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     sources = published.get("sources", {})
     for method in methods:
         cells = [method]
         for dataset in datasets:
-            if (method, dataset) in summary:
-                mean, std, n = summary[(method, dataset)]
-                cells.append(f"{mean:.1f} ± {std:.1f} ({n})")
-            else:
-                cells.append("—")
-            entry = published.get(dataset, {}).get(method) if split == "public" else None
-            cells.append(f"{entry['accuracy']:.1f} ({sources.get(entry['source'], entry['source'])})" if entry else "—")
+            cells.append(_cell(*summary[(method, dataset)]) if (method, dataset) in summary else "—")
+            entry = published.get(dataset, {}).get(method) if split == published_split else None
+            figure = entry.get(metric) if entry else None
+            cells.append("—" if figure is None else f"{figure:.1f} ({sources.get(entry['source'], entry['source'])})")
         lines.append("| " + " | ".join(cells) + " |")
-    note = (f"\nTest accuracy (%) on the {split} split, mean ± std over (n) seeds; published figures are for the "
-            "public Planetoid split.")
-    return "\n".join(lines) + "\n" + note + "\n"
+    return "\n".join(lines) + "\n"
+
+
+def report_text(comparison: Any, rows: list[dict[str, Any]]) -> str:
+    """The Markdown of ``summary.md``: a table per metric of ``comparison.task``, then what the numbers are
+    (seeds, the runs of deterministic methods, the split of the published figures, the overrides)."""
+    task = comparison.task
+    published = load_published(task.name)
+    tables = []
+    for metric, label in task.metrics.items():
+        summary = summarize(rows, comparison.methods, comparison.datasets, metric)
+        table = markdown_table(summary, comparison.methods, comparison.datasets, published, comparison.split,
+                               metric, task.datasets, task.published_split)
+        tables.append(table if len(task.metrics) == 1 else f"**{label}**\n\n{table}")
+    once = [m for m in comparison.methods if comparison.runs(m) == 1 < comparison.seeds]
+    what = task.metrics[task.primary] if len(task.metrics) == 1 else "scores (%)"
+    note = f"\n{what[0].upper()}{what[1:]} on the {comparison.split} split, mean ± std over (n) seeds"
+    if once:
+        note += f"; {', '.join(once)} do not depend on the seed and run once (n = 1)"
+    note += f"; {task.published_note}." if task.published_note else "."
+    if comparison.overrides:
+        note += "\nOverrides of the configs: " + ", ".join(f"{k} = {v!r}" for k, v in comparison.overrides.items())
+    return "\n".join(tables) + note + "\n"
 
 
 def _save_figure(figure, path: Path) -> None:
@@ -70,55 +84,86 @@ def _save_figure(figure, path: Path) -> None:
         figure.savefig(handle, format="png", dpi=110)
 
 
-def plot_accuracy(summary: dict, methods: list[str], datasets: list[str], path: Path) -> None:
+def _names(comparison: Any) -> Mapping[str, str]:
+    return comparison.task.datasets
+
+
+def plot_scores(comparison: Any, rows: list[dict[str, Any]], path: Path) -> bool:
+    """Bar chart of the primary metric, mean with the standard deviation as error bars, one panel per dataset."""
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, len(datasets), figsize=(5.5 * len(datasets), 4), squeeze=False)
-    for ax, dataset in zip(axes[0], datasets):
-        present = [m for m in methods if (m, dataset) in summary]
+    metric = comparison.task.primary
+    summary = summarize(rows, comparison.methods, comparison.datasets, metric)
+    figure, axes = plt.subplots(1, len(comparison.datasets), figsize=(5.5 * len(comparison.datasets), 4),
+                                squeeze=False)
+    for ax, dataset in zip(axes[0], comparison.datasets):
+        present = [m for m in comparison.methods if (m, dataset) in summary]
         means = [summary[(m, dataset)][0] for m in present]
         stds = [summary[(m, dataset)][1] for m in present]
         ax.bar(present, means, yerr=stds, capsize=3, color="tab:blue", alpha=0.8)
-        ax.set(title=_NAMES.get(dataset, dataset), ylabel="test accuracy (%)", ylim=(0, 100))
+        ax.set(title=_names(comparison).get(dataset, dataset), ylabel=comparison.task.metrics[metric],
+               ylim=(0, 100))
         ax.tick_params(axis="x", rotation=45)
         for i, mean in enumerate(means):
             ax.text(i, mean + 2, f"{mean:.1f}", ha="center", fontsize=8)
     figure.tight_layout()
     _save_figure(figure, path)
     plt.close(figure)
+    return True
 
 
-def plot_curves(rows: list[dict[str, Any]], datasets: list[str], path: Path) -> None:
+def plot_curves(comparison: Any, rows: list[dict[str, Any]], path: Path) -> bool:
+    """Validation score per epoch of the methods that train by epochs (seed 0), one panel per dataset."""
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, len(datasets), figsize=(5.5 * len(datasets), 4), squeeze=False)
-    for ax, dataset in zip(axes[0], datasets):
+    figure, axes = plt.subplots(1, len(comparison.datasets), figsize=(5.5 * len(comparison.datasets), 4),
+                                squeeze=False)
+    for ax, dataset in zip(axes[0], comparison.datasets):
         for row in rows:
             if row["dataset"] == dataset and row["seed"] == 0 and row.get("val_curve"):
                 ax.plot(row["val_curve"], label=row["method"])
-        ax.set(title=f"{_NAMES.get(dataset, dataset)}: validation accuracy (seed 0)", xlabel="epoch",
-               ylabel="validation accuracy")
-        ax.legend(fontsize=8)
+        ax.set(title=f"{_names(comparison).get(dataset, dataset)}: validation {comparison.task.primary} (seed 0)",
+               xlabel="epoch", ylabel=f"validation {comparison.task.primary}")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
     figure.tight_layout()
     _save_figure(figure, path)
     plt.close(figure)
+    return True
 
 
-def plot_tsne(folder: Path, labels: dict[str, np.ndarray], path: Path, split: str) -> None:
+def plot_tsne(comparison: Any, rows: list[dict[str, Any]], path: Path) -> bool:
     """t-SNE (scikit-learn) of the saved DeepWalk, node2vec and GCN embeddings, coloured by class."""
     import matplotlib.pyplot as plt
     from sklearn.manifold import TSNE
 
-    panels = [(m, d) for d in labels for m in ("deepwalk", "node2vec", "gcn")
+    folder, split = comparison.folder, comparison.split
+    panels = [(m, d) for d in comparison.datasets for m in ("deepwalk", "node2vec", "gcn")
               if (folder / "embeddings" / f"{m}-{d}-{split}.npy").is_file()]
     if not panels:
-        return
+        return False
+    labels = {d: comparison.task.load_data(d, split, 0).y.numpy() for d in {d for _, d in panels}}
     figure, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4), squeeze=False)
     for ax, (method, dataset) in zip(axes[0], panels):
         vectors = np.load(folder / "embeddings" / f"{method}-{dataset}-{split}.npy")
         points = TSNE(n_components=2, init="pca", random_state=0, perplexity=30).fit_transform(vectors)
         ax.scatter(points[:, 0], points[:, 1], c=labels[dataset], cmap="tab10", s=3)
-        ax.set(title=f"{method} on {_NAMES.get(dataset, dataset)}", xticks=[], yticks=[])
+        ax.set(title=f"{method} on {_names(comparison).get(dataset, dataset)}", xticks=[], yticks=[])
     figure.tight_layout()
     _save_figure(figure, path)
     plt.close(figure)
+    return True
+
+
+def write_report(comparison: Any, rows: list[dict[str, Any]], skip_plots: tuple[str, ...] = ()) -> dict[str, Path]:
+    """Write ``summary.md`` (:func:`report_text`) and the task's plots into ``comparison.folder``; return the
+    paths by name (``"summary"``, ``"<plot>_plot"``)."""
+    folder = comparison.folder
+    with atomic_write(folder / "summary.md") as handle:
+        handle.write(report_text(comparison, rows))
+    written = {"summary": folder / "summary.md"}
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    for name, plot in comparison.task.plots:
+        if name not in skip_plots and plot(comparison, rows, folder / f"{name}.png"):
+            written[f"{name}_plot"] = folder / f"{name}.png"
+    return written

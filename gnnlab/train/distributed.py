@@ -9,11 +9,11 @@ each is one step on the :math:`RB` seeds together. The backend is ``gloo`` on CP
 
 Launch with ``torchrun`` (one machine or several)::
 
-    torchrun --nproc-per-node 2 -m gnnlab.train.distributed sage --dataset cora --batch-size 64
+    torchrun --nproc-per-node 2 -m gnnlab train sage --distributed --dataset cora --batch-size 64
     gnnlab train sage --distributed --nproc-per-node 2 --batch-size 64     # the same, launched for you
 
-``python -m gnnlab.train.distributed`` takes the arguments of ``gnnlab train``. Only rank 0 shows progress,
-prints, and writes results and checkpoints.
+Only rank 0 shows progress, prints, and writes results and checkpoints. (``python -m gnnlab.train.distributed
+ARGS``, the older spelling of ``python -m gnnlab train ARGS --distributed``, still works and is deprecated.)
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def init_distributed(backend: str = "auto") -> torch.device:
     if not launched_by_torchrun() and not dist.is_initialized():
         missing = [name for name in TORCHRUN_VARIABLES if name not in os.environ]
         raise RuntimeError(f"'{who}' expected to run under torchrun (got no {', '.join(missing)} in the "
-                           "environment); launch with 'torchrun --nproc-per-node N -m gnnlab.train.distributed ...' "
+                           "environment); launch with 'torchrun --nproc-per-node N -m gnnlab train ... --distributed' "
                            "or 'gnnlab train ... --distributed'")
     if backend == "auto":
         backend = "nccl" if torch.cuda.is_available() else "gloo"
@@ -70,32 +70,26 @@ def is_main_process() -> bool:
 
 
 def launch(arguments: Sequence[str], nproc_per_node: int) -> int:
-    """Start ``nproc_per_node`` training processes on this machine through ``torchrun`` (``--standalone``),
-    each running ``python -m gnnlab.train.distributed <arguments>``; return the launcher's exit code."""
+    """Start ``nproc_per_node`` processes on this machine through ``torchrun`` (``--standalone``), each running
+    ``python -m gnnlab <arguments>`` (``train ... --distributed``); return the launcher's exit code."""
     from torch.distributed.run import main as torchrun
 
     check_positive_int("launch", "nproc_per_node", nproc_per_node)
     try:
-        torchrun(["--standalone", "--nproc-per-node", str(nproc_per_node), "-m", "gnnlab.train.distributed",
-                  *arguments])
+        torchrun(["--standalone", "--nproc-per-node", str(nproc_per_node), "-m", "gnnlab", *arguments])
     except Exception as error:  # torchrun raises ChildFailedError with the failing rank's traceback
         print(error, file=sys.stderr)
         return 1
     return 0
 
 
-def _main() -> int:
-    from gnnlab.cli import main
-
-    arguments = sys.argv[1:]
-    if "--distributed" not in arguments:
-        arguments = [*arguments, "--distributed"]
-    try:
-        return main(["train", *arguments])
-    finally:
-        if dist.is_initialized():
-            dist.destroy_process_group()
-
-
 if __name__ == "__main__":
-    sys.exit(_main())
+    # the deprecated spelling: run the command line by module name rather than importing it (gnnlab.cli imports
+    # this module; importing it back would be an import cycle)
+    import runpy
+    import warnings
+
+    warnings.warn("'python -m gnnlab.train.distributed ARGS' is deprecated: use 'python -m gnnlab train ARGS "
+                  "--distributed'", DeprecationWarning, stacklevel=1)
+    sys.argv = ["gnnlab", "train", *sys.argv[1:], *([] if "--distributed" in sys.argv else ["--distributed"])]
+    runpy.run_module("gnnlab", run_name="__main__", alter_sys=True)

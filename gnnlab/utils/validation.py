@@ -6,7 +6,7 @@ user called, *what* names the argument and what would be accepted.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 from torch import Tensor
@@ -20,7 +20,7 @@ def describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def fail(who: str, expected: str, got: Any, error: type[Exception] = ValueError) -> None:
+def fail(who: str, expected: str, got: Any, error: type[Exception] = ValueError) -> NoReturn:
     raise error(f"'{who}' expected {expected} (got {got})")
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -106,3 +107,31 @@ def test_corrupt_file_is_named(tmp_path, no_network):
 def test_raw_file_names():
     assert raw_file_names("CiteSeer")[0] == "ind.citeseer.x"
     assert len(raw_file_names("Cora")) == 8
+
+
+def test_bundled_files_come_from_the_package_with_their_licence(monkeypatch):
+    from importlib import resources
+
+    monkeypatch.delenv("GNNLAB_DATA", raising=False)
+    assert default_root() == planetoid.bundled_root() == Path(str(resources.files("gnnlab.datasets")))
+    assert (default_root() / "LICENSE.planetoid").is_file()
+    for name in ("Cora", "CiteSeer"):
+        assert all((default_root() / name / "raw" / f).is_file() for f in raw_file_names(name))
+
+
+def test_bundled_files_are_processed_into_the_user_cache(tmp_path, monkeypatch, no_network):
+    # gnnlab never writes into its installed package
+    monkeypatch.delenv("GNNLAB_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert load_planetoid("cora").num_nodes == 2708
+    assert (tmp_path / "cache" / "gnnlab" / "Cora" / "processed").is_dir()
+
+
+def test_missing_bundled_files_say_to_reinstall(tmp_path, monkeypatch, no_network):
+    monkeypatch.delenv("GNNLAB_DATA", raising=False)
+    monkeypatch.setattr(planetoid, "bundled_root", lambda: tmp_path)
+    with pytest.raises(FileNotFoundError) as info:
+        load_planetoid("citeseer")
+    message = str(info.value)
+    assert str(tmp_path / "CiteSeer" / "raw") in message and "reinstall gnnlab" in message
+    assert "ind.citeseer.x" in message and "never downloads" in message

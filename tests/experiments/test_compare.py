@@ -41,23 +41,32 @@ def test_quick_run_writes_table_csv_json_and_plots(tmp_path, capsys):
 def test_interrupt_then_resume_without_duplicates(tmp_path, stop):
     command = [sys.executable, "-m", "gnnlab", *QUICK, "--out-dir", str(tmp_path), "--run-name", "k",
                "--datasets", "cora", "--methods", "logreg", "labelprop", "mlp", "gcn", "--seeds", "3"]
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    # every cell waits a second first (a test-only hook), so the 6 cells left once 2 are written take at least
+    # 6 s: the signal below lands mid-run however fast the machine is
+    env = dict(os.environ, PYTHONWARNINGS="ignore", GNNLAB_TEST_CELL_DELAY="1")
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     record = tmp_path / "k" / "runs.json"
-    deadline = time.time() + 120
-    while time.time() < deadline and (not record.is_file() or len(json.loads(record.read_text() or "[]")) < 2):
+
+    def finished() -> list:
+        return json.loads(record.read_text())["rows"] if record.is_file() else []
+
+    deadline = time.time() + 300
+    while len(finished()) < 2 and process.poll() is None and time.time() < deadline:
         time.sleep(0.05)
     process.send_signal(stop)
     process.wait(timeout=60)
-    finished = json.loads(record.read_text())
-    assert 2 <= len(finished) < 12, "kill the run mid-way"
+    before = finished()
+    assert 2 <= len(before) < 8, "kill the run mid-way"
+    env.pop("GNNLAB_TEST_CELL_DELAY")
     assert subprocess.run(command, env=env, capture_output=True).returncode == 0
-    rows = json.loads(record.read_text())
+    rows = finished()
     keys = [(r["method"], r["seed"]) for r in rows]
-    assert len(keys) == len(set(keys)) == 12
-    assert rows[:len(finished)] == finished  # finished cells were kept, not recomputed
+    # logreg and labelprop do not depend on the seed: one run each on the public split
+    assert len(keys) == len(set(keys)) == 8
+    assert {key for key in keys if key[0] in ("logreg", "labelprop")} == {("logreg", 0), ("labelprop", 0)}
+    assert rows[:len(before)] == before  # finished cells were kept, not recomputed
     with open(tmp_path / "k" / "runs.csv") as handle:
-        assert len(list(csv.DictReader(handle))) == 12
+        assert len(list(csv.DictReader(handle))) == 8
     assert not list(Path(tmp_path / "k").glob(".*.tmp"))
 
 
@@ -80,3 +89,131 @@ def test_unwritable_output_directory(tmp_path, capsys):
     assert main(QUICK + ["--out-dir", str(blocker)]) == 2
     error = capsys.readouterr().err.strip()
     assert "writable output directory ('out_dir')" in error and len(error.splitlines()) == 1
+
+
+def test_overrides_are_recorded_shown_and_never_mixed(tmp_path, capsys):
+    argv = QUICK + ["--out-dir", str(tmp_path), "--run-name", "o", "--datasets", "cora", "--methods", "gcn",
+                    "--set", "gcn.hidden_channels=7", "--set", "gcn.train.lr=0.05"]
+    assert main(argv) == 0
+    record = json.loads((tmp_path / "o" / "runs.json").read_text())
+    assert record["overrides"] == {"gcn.hidden_channels": 7, "gcn.lr": 0.05}
+    assert isinstance(record["overrides"]["gcn.lr"], float) and record["task"] == "node" and record["quick"]
+    table = (tmp_path / "o" / "summary.md").read_text()
+    assert "Overrides of the configs: gcn.hidden_channels = 7, gcn.lr = 0.05" in table
+    capsys.readouterr()
+    # resuming the same run name with other overrides (or none) is refused: one line, exit code 2
+    for other in (["--set", "gcn.hidden_channels=8"], []):
+        assert main(QUICK + ["--out-dir", str(tmp_path), "--run-name", "o", "--datasets", "cora",
+                             "--methods", "gcn", *other]) == 2
+        error = capsys.readouterr().err.strip()
+        assert "use another --run-name" in error and len(error.splitlines()) == 1
+    assert json.loads((tmp_path / "o" / "runs.json").read_text()) == record
+
+
+def test_overrides_reach_the_model(tmp_path, monkeypatch):
+    from gnnlab.experiments import Comparison
+
+    comparison = Comparison(["gcn", "mlp"], ["cora"], out_dir=tmp_path, quick=True, verbose=False,
+                            overrides={"gcn.hidden_channels": 7, "mlp.hidden_channels": [5, 3]})
+    assert comparison.configs["gcn"]["model"]["hidden_channels"] == 7
+    assert comparison.configs["mlp"]["model"]["hidden_channels"] == [5, 3]
+    assert comparison.configs["gcn"]["train"]["epochs"] == 5  # --quick still applies
+    built = []
+    from gnnlab import nn
+
+    original = nn.GCN.__init__
+
+    def spy(self, *args, **kwargs):
+        built.append(kwargs)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(nn.GCN, "__init__", spy)
+    comparison.methods = ["gcn"]
+    comparison.seeds = 1
+    comparison.run()
+    assert built and built[0]["hidden_channels"] == 7
+
+
+@pytest.mark.parametrize("assignment, expected", [
+    ("gxn.dropout=0.5", "a method from ['deepwalk', 'gat', 'gcn', 'ggnn', 'labelprop', 'logreg', 'mlp', "
+                        "'node2vec', 'sage']"),
+    ("gcn.hidden=3", "a key of gcn's config (gcn.model.hidden_channels, gcn.model.dropout, gcn.train.lr"),
+    ("gcn.hidden_channels=6.5", "'gcn.hidden_channels' to be an integer (its config value is 16)"),
+    ("gcn.dropout=high", "'gcn.dropout' to be a number"),
+    ("gcn.hidden_channels", "METHOD.KEY=VALUE"),
+])
+def test_bad_overrides_list_the_valid_choices(assignment, expected):
+    from gnnlab.experiments import parse_overrides
+
+    with pytest.raises(ValueError) as info:
+        parse_overrides([assignment])
+    assert expected in str(info.value)
+
+
+def test_override_values_are_typed_like_the_toml():
+    from gnnlab.experiments import parse_overrides
+
+    assert parse_overrides(["gcn.dropout=1", "gcn.epochs=30", "mlp.hidden_channels=128,64", "ggnn.aggr=sum",
+                            "sage.aggr='max'", "mlp.hidden_channels=[32]"]) == {
+        "gcn.dropout": 1.0, "gcn.epochs": 30, "mlp.hidden_channels": [32], "ggnn.aggr": "sum", "sage.aggr": "max"}
+    assert isinstance(parse_overrides(["gcn.dropout=1"])["gcn.dropout"], float)
+    with pytest.raises(ValueError, match="list of integers"):
+        parse_overrides(["mlp.hidden_channels=[1.5]"])
+    with pytest.raises(ValueError, match="the ones being run"):
+        parse_overrides(["gat.dropout=0.1"], methods=["gcn"])
+
+
+def test_deterministic_methods_run_once_and_show_n_1(tmp_path, capsys):
+    assert main(QUICK + ["--out-dir", str(tmp_path), "--run-name", "d", "--datasets", "cora", "--seeds", "2",
+                         "--methods", "logreg", "labelprop", "mlp"]) == 0
+    with open(tmp_path / "d" / "runs.csv") as handle:
+        runs = [(r["method"], r["seed"]) for r in csv.DictReader(handle)]
+    assert sorted(runs) == [("labelprop", "0"), ("logreg", "0"), ("mlp", "0"), ("mlp", "1")]
+    table = (tmp_path / "d" / "summary.md").read_text()
+    assert "| logreg | 57.4 (1) |" in table and "± 0.0" not in table.split("| mlp |")[0]
+    assert "| mlp | " in table and " (2) |" in table.split("| mlp |")[1].splitlines()[0]
+    assert "logreg, labelprop do not depend on the seed and run once (n = 1)" in table
+    # on the random split the data changes with the seed: every method runs per seed
+    assert main(QUICK + ["--out-dir", str(tmp_path), "--run-name", "r", "--datasets", "cora", "--seeds", "2",
+                         "--methods", "logreg", "--split", "random"]) == 0
+    with open(tmp_path / "r" / "runs.csv") as handle:
+        assert [r["seed"] for r in csv.DictReader(handle)] == ["0", "1"]
+
+
+def test_a_new_task_plugs_into_the_runner_report_and_record(tmp_path):
+    """A task with its own methods, datasets, splits and two metrics: no code of the runner is copied."""
+    from torch_geometric.data import Data
+
+    from gnnlab.experiments import Comparison, MethodResult, Task, compare
+
+    def load(dataset, split, seed):
+        return Data(num_nodes=4 if dataset == "small" else 8, seed=seed)
+
+    def method(offset):
+        def run(data, config, seed, device, verbose):
+            base = config["model"]["base"] + offset
+            return MethodResult({"auc": base + 0.01 * seed, "ap": base / 2 + data.seed / 100}, 0.0, "cpu")
+        return run
+
+    task = Task(name="toy", description="toy scores", methods={"a": method(0.0), "b": method(0.1)},
+                datasets={"small": "Small", "large": "Large"}, load_data=load, splits={"edges": True},
+                metrics={"auc": "AUC (%)", "ap": "average precision (%)"}, deterministic=frozenset({"b"}),
+                plots=())
+    configs = {"a": {"model": {"base": 0.5}}, "b": {"model": {"base": 0.7}}}
+    result = compare(["a", "b"], ["small"], split="edges", seeds=2, out_dir=tmp_path, run_name="t",
+                     verbose=False, task=task, configs=configs, overrides={"a.base": 0.6})
+    with open(tmp_path / "t" / "runs.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["method", "dataset", "split", "seed", "auc", "ap", "train_time", "device"]
+    # the split changes with the seed, so the deterministic method runs per seed too
+    assert [(r["method"], r["seed"], r["auc"], r["ap"]) for r in rows] == [
+        ("a", "0", "60.0", "30.0"), ("a", "1", "61.0", "31.0"), ("b", "0", "80.0", "40.0"),
+        ("b", "1", "81.0", "41.0")]
+    table = result["table"]
+    assert "**AUC (%)**" in table and "**average precision (%)**" in table
+    assert "| a | 60.5 ± 0.7 (2) | — |" in table and "| b | 40.5 ± 0.7 (2) | — |" in table
+    assert "| method | Small (ours) | Small (published) |" in table
+    with pytest.raises(ValueError, match="'methods' to be one of \\['a', 'b'\\]"):
+        Comparison(["gcn"], ["small"], split="edges", out_dir=tmp_path, task=task, configs=configs)
+    with pytest.raises(ValueError, match="use another --run-name"):
+        Comparison(["a"], ["small"], split="edges", out_dir=tmp_path, run_name="t", task=task, configs=configs)

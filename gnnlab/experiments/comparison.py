@@ -1,0 +1,208 @@
+"""Run methods x datasets x splits x seeds, write every finished cell atomically, resume where a run stopped."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from gnnlab.experiments.config import apply_overrides, apply_quick, load_config
+from gnnlab.experiments.report import write_report
+from gnnlab.experiments.task import NODE, TASKS, Task
+from gnnlab.utils.device import resolve_device
+from gnnlab.utils.io import atomic_write, remove_stale_temporaries
+from gnnlab.utils.validation import check_choice, check_positive_int, fail
+
+#: test-only: seconds each cell waits before it runs, so a test can interrupt a run mid-way on any machine
+_CELL_DELAY_VARIABLE = "GNNLAB_TEST_CELL_DELAY"
+
+
+class Comparison:
+    """One named run of a comparison of ``task``'s methods, stored under ``<out_dir>/<run_name>/``.
+
+    ``runs.json`` (the settings and one row per finished (method, dataset, split, seed)) and ``runs.csv`` (the
+    rows) are rewritten atomically after every cell, so an interrupted run loses at most the cell in progress;
+    running the same name again skips the finished cells. A run name holds results of one task, one ``quick``
+    and one set of ``overrides``: resuming it with others is refused rather than mixing two settings.
+
+    Args:
+        methods, datasets: from ``task.methods`` and ``task.datasets``.
+        split: one of ``task.splits``.
+        seeds: seeds per cell (deterministic methods on a fixed split run once, see :meth:`runs`).
+        device: ``"auto"``, ``"cpu"``, ``"cuda"``, ...
+        run_name, out_dir: the results go to ``out_dir/run_name``.
+        quick: tiny epochs and walks (:data:`~gnnlab.experiments.config.QUICK`): a smoke test.
+        verbose: a progress bar.
+        task: a :class:`~gnnlab.experiments.Task` or its name (default: node classification).
+        overrides: config overrides from :func:`~gnnlab.experiments.parse_overrides`
+            (``{"gcn.hidden_channels": 64}``), applied to the configs read from the package.
+        configs: method -> config, for methods whose config is not a file of the package (scripts that add
+            methods to a task); overrides and ``quick`` apply to them too.
+    """
+
+    def __init__(self, methods: Sequence[str], datasets: Sequence[str], split: str = "public", seeds: int = 3,
+                 device: str = "auto", run_name: str = "default", out_dir: str | os.PathLike = "results",
+                 quick: bool = False, verbose: bool = True, task: Task | str = NODE,
+                 overrides: Mapping[str, Any] | None = None,
+                 configs: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        who = "gnnlab compare"
+        if isinstance(task, str):
+            task = TASKS[check_choice(who, "task", task, list(TASKS))]
+        if not methods:
+            fail(who, f"at least one method from {list(task.methods)}", "none")
+        for method in methods:
+            check_choice(who, "methods", method, list(task.methods))
+        for dataset in datasets:
+            check_choice(who, "datasets", dataset, list(task.datasets))
+        check_choice(who, "split", split, list(task.splits))
+        check_positive_int(who, "seeds", seeds)
+        if not run_name or any(c in run_name for c in "/\\") or run_name.startswith("."):
+            fail(who, "'run_name' to be a plain folder name", repr(run_name))
+        self.task, self.methods, self.datasets, self.split = task, list(methods), list(datasets), split
+        self.seeds, self.quick, self.verbose = seeds, quick, verbose
+        self.overrides = dict(overrides or {})
+        self.configs = {method: self._config(method, configs or {}) for method in self.methods}
+        self.device = resolve_device(device)
+        self.folder = Path(out_dir) / run_name
+        self._prepare_folder()
+        self.rows = self._load_rows()
+
+    def _config(self, method: str, given: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        if method not in given:
+            return load_config(method, self.quick, self.task.name, self.overrides)
+        config = apply_quick(given[method]) if self.quick else {t: dict(v) for t, v in given[method].items()}
+        return apply_overrides(config, method, self.overrides)
+
+    def _prepare_folder(self) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            probe = self.folder / ".write-test"
+            probe.write_text("")
+            probe.unlink()
+        except OSError as error:
+            fail("gnnlab compare", "a writable output directory ('out_dir')", f"{self.folder}: {error.strerror}")
+        # temporary files of a run killed mid-write (this run name has one writer)
+        for written in ("runs.json", "runs.csv", "embeddings/*.npy"):
+            remove_stale_temporaries(self.folder / written)
+
+    # -- the record ------------------------------------------------------------------------------
+    @property
+    def settings(self) -> dict[str, Any]:
+        """What a run name is bound to: the task, ``quick`` and the overrides."""
+        return {"task": self.task.name, "quick": self.quick, "overrides": self.overrides}
+
+    def _load_rows(self) -> list[dict[str, Any]]:
+        path = self.folder / "runs.json"
+        if not path.is_file():
+            return []
+        try:
+            record = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            fail("gnnlab compare", f"a readable '{path}' to resume from (delete it to start over)", str(error))
+        # a record of gnnlab 0.1.0 is the bare list of node-classification rows
+        rows = record if isinstance(record, list) else record["rows"]
+        if isinstance(record, dict):
+            stored = {key: record.get(key) for key in self.settings}
+            if stored != self.settings:
+                fail("gnnlab compare", f"the settings that run '{self.folder.name}' was started with, to resume "
+                     f"it ({stored}); results of other settings are never mixed into one run: use another "
+                     "--run-name (or the same --task, --quick and --set)", self.settings)
+        unique: dict[tuple, dict[str, Any]] = {}
+        for row in rows:
+            unique[self.key(row)] = row
+        return list(unique.values())
+
+    @staticmethod
+    def key(row: dict[str, Any]) -> tuple:
+        return row["method"], row["dataset"], row["split"], int(row["seed"])
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns of ``runs.csv``."""
+        return ("method", "dataset", "split", "seed", *self.task.metrics, "train_time", "device")
+
+    def _save(self) -> None:
+        with atomic_write(self.folder / "runs.json") as handle:
+            json.dump({**self.settings, "rows": self.rows}, handle, indent=1)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=self.columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.rows)
+        with atomic_write(self.folder / "runs.csv") as handle:
+            handle.write(buffer.getvalue())
+
+    # -- running -----------------------------------------------------------------------------------
+    def runs(self, method: str) -> int:
+        """Seeds ``method`` runs: :attr:`seeds`, or one for a deterministic method on a split fixed across seeds."""
+        return self.task.runs_per_split(method, self.split, self.seeds)
+
+    def cells(self) -> list[tuple[str, str, str, int]]:
+        return [(method, dataset, self.split, seed) for dataset in self.datasets for method in self.methods
+                for seed in range(self.runs(method))]
+
+    def results(self) -> list[dict[str, Any]]:
+        """The finished rows of this comparison's cells (a run name may also hold other cells)."""
+        wanted = set(self.cells())
+        return [row for row in self.rows if self.key(row) in wanted]
+
+    def run(self) -> list[dict[str, Any]]:
+        """Run the cells not finished yet; return every row of the record."""
+        done = {self.key(row) for row in self.rows}
+        todo = [cell for cell in self.cells() if cell not in done]
+        data_cache: dict[tuple[str, int], Any] = {}
+        delay = float(os.environ.get(_CELL_DELAY_VARIABLE, 0))
+        bar = tqdm(todo, desc="compare", unit="cell", disable=not self.verbose)
+        for method, dataset, split, seed in bar:
+            bar.set_postfix_str(f"{method} on {dataset}, seed {seed}")
+            time.sleep(delay)
+            # the data of a split that changes with the seed is drawn per seed; others are drawn once
+            data_key = (dataset, seed if self.task.splits[split] else 0)
+            if data_key not in data_cache:
+                data_cache[data_key] = self.task.load_data(dataset, split, data_key[1])
+            result = self.task.methods[method](data_cache[data_key], self.configs[method], seed, self.device, False)
+            self.rows.append(self._row(method, dataset, seed, result))
+            if result.embedding is not None and seed == 0:
+                with atomic_write(self.folder / "embeddings" / f"{method}-{dataset}-{split}.npy", "wb") as handle:
+                    np.save(handle, result.embedding.astype(np.float32))
+            self._save()
+        return self.rows
+
+    def _row(self, method: str, dataset: str, seed: int, result: Any) -> dict[str, Any]:
+        missing = [metric for metric in self.task.metrics if metric not in result.scores]
+        if missing:
+            fail(f"method '{method}'", f"scores for every metric of task '{self.task.name}' "
+                 f"({list(self.task.metrics)})", f"no {', '.join(missing)}", RuntimeError)
+        return {"method": method, "dataset": dataset, "split": self.split, "seed": seed,
+                **{metric: round(100 * result.scores[metric], 2) for metric in self.task.metrics},
+                "train_time": round(result.train_time, 3), "device": result.device,
+                "val_curve": [round(v, 4) for v in result.curve]}
+
+
+def compare(methods: Sequence[str], datasets: Sequence[str], split: str = "public", seeds: int = 3,
+            device: str = "auto", run_name: str = "default", out_dir: str | os.PathLike = "results",
+            quick: bool = False, verbose: bool = True, tsne: bool = True, task: Task | str = NODE,
+            overrides: Mapping[str, Any] | None = None,
+            configs: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """Run :class:`Comparison` (or resume it) and write ``summary.md`` and the task's plots (``accuracy.png``,
+    ``curves.png``, ``tsne.png`` for node classification) beside ``runs.csv``/``runs.json``.
+
+    Returns ``{"table": the Markdown, "folder", "summary", "csv", "json", "<plot>_plot": path, ...}`` (the plots
+    that were written).
+    """
+    comparison = Comparison(methods, datasets, split, seeds, device, run_name, out_dir, quick, verbose, task,
+                            overrides, configs)
+    comparison.run()
+    written = write_report(comparison, comparison.results(), skip_plots=() if tsne else ("tsne",))
+    folder = comparison.folder
+    return {"table": written["summary"].read_text(), "folder": folder, "csv": folder / "runs.csv",
+            "json": folder / "runs.json", **written}
+
+
+__all__ = ["Comparison", "compare"]

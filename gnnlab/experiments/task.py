@@ -1,0 +1,90 @@
+"""What a comparison compares: a :class:`Task` names its methods, datasets, splits, metrics and plots.
+
+:class:`~gnnlab.experiments.Comparison`, the report and ``gnnlab compare --task`` take a task, so a new kind of
+experiment (link prediction, graph classification) is one more :class:`Task` in :data:`TASKS`, one folder of
+configs (``gnnlab/experiments/configs/<name>/``) and its methods; the runner, the resumable record, the
+tables and the command line are shared.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from torch_geometric.data import Data
+
+from gnnlab.data.planetoid import DATASETS, load_planetoid
+from gnnlab.experiments.methods import DETERMINISTIC, METHODS, MethodResult
+from gnnlab.experiments.report import plot_curves, plot_scores, plot_tsne
+
+#: a plot of a finished comparison: ``(comparison, rows, path) -> whether a file was written``
+Plot = Callable[[Any, list[dict[str, Any]], Path], bool]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One kind of experiment.
+
+    Args:
+        name: short name (``"node"``); the configs live in ``gnnlab/experiments/configs/<name>/``, the
+            published figures in its ``published.toml``.
+        description: what is predicted, for help texts (``"node classification"``).
+        methods: method name -> ``(data, config, seed, device, verbose) -> MethodResult``, in table order.
+        datasets: dataset name -> display name (``{"cora": "Cora"}``).
+        load_data: ``(dataset, split, seed) -> Data``.
+        splits: split name -> whether the data changes with the seed (``{"public": False, "random": True}``).
+        metrics: metric name -> label, in table order; each method reports every one of them in
+            :attr:`MethodResult.scores` (in ``[0, 1]``; tables show percentages). The first is the primary
+            metric (bar chart).
+        deterministic: methods whose result does not depend on the seed: on a split that does not change with
+            the seed they run once (``n = 1``), not once per seed.
+        plots: ``(name, function)``: the comparison writes ``<name>.png`` with each.
+        published_split: the split the published figures were measured on (shown only beside that split).
+        published_note: what the published figures are, for the note under the table.
+    """
+
+    name: str
+    description: str
+    methods: Mapping[str, Callable[..., MethodResult]]
+    datasets: Mapping[str, str]
+    load_data: Callable[[str, str, int], Data]
+    splits: Mapping[str, bool]
+    metrics: Mapping[str, str]
+    deterministic: frozenset[str] = frozenset()
+    plots: Sequence[tuple[str, Plot]] = field(default_factory=tuple)
+    published_split: str = "public"
+    published_note: str = ""
+
+    @property
+    def primary(self) -> str:
+        """The primary metric: the first of :attr:`metrics`."""
+        return next(iter(self.metrics))
+
+    def runs_per_split(self, method: str, split: str, seeds: int) -> int:
+        """How many seeds ``method`` runs on ``split``: one for a deterministic method on fixed data."""
+        return 1 if method in self.deterministic and not self.splits[split] else seeds
+
+
+def _load_node_data(dataset: str, split: str, seed: int) -> Data:
+    return load_planetoid(dataset, split=split, seed=seed)
+
+
+#: node classification on Cora and CiteSeer: the public Planetoid split, or a stratified 60/20/20 split per seed
+NODE = Task(
+    name="node",
+    description="node classification",
+    methods=METHODS,
+    datasets=DATASETS,
+    load_data=_load_node_data,
+    splits={"public": False, "random": True},
+    metrics={"accuracy": "test accuracy (%)"},
+    deterministic=DETERMINISTIC,
+    plots=(("accuracy", plot_scores), ("curves", plot_curves), ("tsne", plot_tsne)),
+    published_note="published figures are for the public Planetoid split",
+)
+
+#: the tasks ``gnnlab compare --task`` offers, by name
+TASKS: dict[str, Task] = {"node": NODE}
+
+__all__ = ["Task", "NODE", "TASKS", "Plot"]

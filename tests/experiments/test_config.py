@@ -1,0 +1,47 @@
+"""The configs ship inside the package (read with importlib.resources) and the wheel's package data covers them."""
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from gnnlab.experiments import NODE, load_config, load_published
+from gnnlab.experiments.config import config_methods
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_method_of_the_node_task_has_one_config_and_nothing_else_does():
+    assert config_methods("node") == sorted(NODE.methods)
+    for method in NODE.methods:
+        assert set(load_config(method)) <= {"model", "train"}
+    # the published figures name methods of the task and give its primary metric
+    published = load_published("node")
+    for dataset in NODE.datasets:
+        for method, entry in published[dataset].items():
+            assert method in NODE.methods and NODE.primary in entry and entry["source"] in published["sources"]
+
+
+def test_no_copy_of_the_configs_outside_the_package():
+    assert not (ROOT / "experiments" / "configs").exists()
+    assert not (ROOT / "experiments" / "published.toml").exists()
+
+
+def _package_data_covers(package: str, folder: Path, files: list[Path]) -> list[Path]:
+    with open(ROOT / "pyproject.toml", "rb") as handle:
+        patterns = tomllib.load(handle)["tool"]["setuptools"]["package-data"][package]
+    return [f for f in files if not any(fnmatch.fnmatch(f.relative_to(folder).as_posix(), p) for p in patterns)]
+
+
+def test_the_wheel_ships_every_config_and_every_bundled_file():
+    configs = ROOT / "gnnlab" / "experiments"
+    assert _package_data_covers("gnnlab.experiments", configs, sorted((configs / "configs").rglob("*.toml"))) == []
+    datasets = ROOT / "datasets"
+    bundled = [f for f in datasets.rglob("*") if f.is_file() and "processed" not in f.parts
+               and f.suffix not in (".py", ".pyc")]
+    assert len(bundled) == 17  # 8 raw files of each dataset and the licence
+    assert _package_data_covers("gnnlab.datasets", datasets, bundled) == []
