@@ -4,8 +4,8 @@ from gnnlab.nn import conv, dense, functional, manual, models
 from gnnlab.nn.conv import GATConv, GatedGraphConv, GCNConv, MessagePassing, SAGEConv
 from gnnlab.nn.dense import MLP, AvgPool2d, Conv2d, LeNet5, MaxPool2d
 from gnnlab.nn.linear import Linear
-from gnnlab.nn.models import GAT, GCN, GGNN, GraphSAGE
+from gnnlab.nn.models import GAE, GAT, GCN, GGNN, VGAE, GraphSAGE, InnerProductDecoder
 
 __all__ = ["conv", "dense", "functional", "manual", "models", "MessagePassing", "GCNConv", "SAGEConv", "GATConv",
-           "GatedGraphConv", "GCN", "GraphSAGE", "GAT", "GGNN", "Conv2d", "MaxPool2d", "AvgPool2d", "MLP", "LeNet5",
-           "Linear"]
+           "GatedGraphConv", "GCN", "GraphSAGE", "GAT", "GGNN", "GAE", "VGAE", "InnerProductDecoder",
+           "Conv2d", "MaxPool2d", "AvgPool2d", "MLP", "LeNet5", "Linear"]

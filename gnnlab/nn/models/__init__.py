@@ -1,8 +1,12 @@
-"""Node-classification models: stacks of message-passing layers with dropout and activations."""
+"""GNN models: stacks of message-passing layers with dropout and activations (node classification), and graph
+auto-encoders with their inner-product decoder (link prediction)."""
 from gnnlab.nn.models._base import NodeModel
+from gnnlab.nn.models.gae import GAE
 from gnnlab.nn.models.gat import GAT
 from gnnlab.nn.models.gcn import GCN
 from gnnlab.nn.models.ggnn import GGNN
 from gnnlab.nn.models.graph_sage import GraphSAGE
+from gnnlab.nn.models.inner_product_decoder import InnerProductDecoder
+from gnnlab.nn.models.vgae import VGAE
 
-__all__ = ["NodeModel", "GCN", "GraphSAGE", "GAT", "GGNN"]
+__all__ = ["NodeModel", "GCN", "GraphSAGE", "GAT", "GGNN", "GAE", "VGAE", "InnerProductDecoder"]

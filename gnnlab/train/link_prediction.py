@@ -1,0 +1,151 @@
+"""Training link predictors (graph auto-encoders, or any GNN encoder with the inner-product decoder) on a
+:func:`~gnnlab.data.link_split`, full batch, on the epoch loop every trainer shares (:mod:`gnnlab.train.loop`)."""
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import torch
+from torch_geometric.data import Data
+
+from gnnlab.nn.models.gae import GAE
+from gnnlab.regularize.best_epoch import BestEpoch
+from gnnlab.regularize.early_stopping import EarlyStopping
+from gnnlab.train.checkpoint import Checkpoint
+from gnnlab.train.loop import check_loop_arguments, early_stopping_for, run_epochs
+from gnnlab.train.node_classification import _maybe_sparse
+from gnnlab.utils.device import resolve_device
+from gnnlab.utils.seed import make_generator
+from gnnlab.utils.validation import check_choice, check_number, describe, fail
+
+_PER_EPOCH = ("train_loss", "val_auc", "val_ap", "test_auc", "test_ap", "seconds")
+#: the rules of ``select``: the highest validation AUC (ties to the higher AP), or the last epoch
+_SELECTIONS = {"val_auc": (("val_auc", "val_ap"), "max", "first"), "last": ("val_auc", "max", "last")}
+
+
+def fit_link_predictor(
+    model: GAE,
+    train: Data,
+    val: Data,
+    test: Data | None = None,
+    *,
+    optimizer: torch.optim.Optimizer | None = None,
+    epochs: int = 200,
+    lr: float = 0.01,
+    weight_decay: float = 0.0,
+    early_stopping: int | EarlyStopping | None = None,
+    select: str = "val_auc",
+    checkpoint: str | os.PathLike | Checkpoint | None = None,
+    checkpoint_every: int = 1,
+    device: str | torch.device = "auto",
+    seed: int | None = None,
+    sparse: bool | str = "auto",
+    verbose: bool = True,
+) -> dict[str, Any]:
+    r"""Train a :class:`~gnnlab.nn.models.GAE` / :class:`~gnnlab.nn.models.VGAE` on the training graph,
+    scoring the validation (and test) pairs every epoch.
+
+    Each epoch is one full-batch step: :math:`Z = \mathrm{encode}(X, A_{\text{train}})`, the model's
+    ``loss`` (reconstruction of :math:`A_{\text{train}}`, plus the KL term for a VGAE), one backward pass,
+    one optimiser step. Then, in evaluation mode (:math:`Z = \mu` for a VGAE), the ROC-AUC and average
+    precision of ``val.edge_label_index`` against ``val.edge_label`` (and of ``test``'s) are recorded.
+
+    Args:
+        model: a ``GAE`` or ``VGAE`` (any encoder called as ``encoder(x, edge_index)``).
+        train, val, test: as :func:`~gnnlab.data.link_split` returns them; every one is encoded on
+            ``train.edge_index``, the training graph.
+        optimizer: defaults to ``torch.optim.Adam(lr=lr, weight_decay=weight_decay)`` (the paper: lr 0.01,
+            no weight decay, 200 ``epochs``).
+        early_stopping: ``None`` runs every epoch; an integer patience stops once the validation AUC has not
+            improved for that many epochs; an :class:`~gnnlab.regularize.EarlyStopping` stops on its own
+            ``monitor`` (``val_auc``, ``val_ap``, ``train_loss``...).
+        select: the epoch whose parameters are kept and whose test figures are reported: ``"val_auc"``
+            (the highest validation AUC, ties to the higher AP) or ``"last"``.
+        checkpoint, checkpoint_every: as in :func:`~gnnlab.train.fit_node_classifier`: the run resumes from
+            the file (model, optimiser, generators, history, best epoch), ends exactly as an uninterrupted
+            one would, and is rewritten atomically every ``checkpoint_every`` epochs and at the end.
+        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
+        seed: when given, the VGAE's noise and the sampled loss's negatives come from it, in a forked
+            generator state (the caller's global state is left as it was).
+        sparse: pass ``x`` as sparse features when mostly zeros (``"auto"``), always or never.
+        verbose: a progress bar with the loss and validation AUC.
+
+    Returns:
+        A history dict: per-epoch lists ``train_loss``, ``val_auc``, ``val_ap``, ``test_auc``, ``test_ap``
+        (NaN without ``test``) and ``seconds``; ``best_epoch`` (the model is left with its parameters),
+        ``best_val_auc``, ``best_val_ap``, ``best_test_auc``, ``best_test_ap``, ``final_test_auc``,
+        ``epochs_run``, ``train_time`` and ``device``.
+    """
+    who = "fit_link_predictor"
+    store = check_loop_arguments(who, model, epochs, checkpoint, checkpoint_every)
+    _check_arguments(who, model, train, val, test, lr, weight_decay, select, sparse)
+    device = resolve_device(device)
+    model = model.to(device)
+    x, edge_index = _maybe_sparse(train.x.to(device), sparse), train.edge_index.to(device)
+    pairs = {name: (part.edge_label_index.to(device), part.edge_label.to(device))
+             for name, part in (("val", val), ("test", test)) if part is not None}
+    if optimizer is None:
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    task = _LinkPrediction(model, optimizer, x, edge_index, pairs, make_generator(None if seed is None else seed + 1,
+                                                                              device))
+    history = run_epochs(
+        who, model, optimizer, task.train_epoch, task.evaluate, epochs=epochs, history_keys=_PER_EPOCH,
+        selection=BestEpoch(*_SELECTIONS[select]),
+        early_stopping=early_stopping_for(who, early_stopping, "val_auc", "max"), checkpoint=store,
+        checkpoint_every=checkpoint_every, generators=[task.negatives], seed=seed, device=device, verbose=verbose,
+        run={"model": repr(model), "num_nodes": train.num_nodes, "num_train_edges": int(edge_index.size(1)),
+             "seed": seed, "select": select}, progress=("train_loss", "val_auc"))
+    if not history["train_loss"]:
+        fail(who, f"'epochs' above the {history['epochs_run']} epochs already in the checkpoint {store.path}",
+             epochs)
+    epoch = history["best_epoch"]
+    history.update(best_val_auc=history["val_auc"][epoch], best_val_ap=history["val_ap"][epoch],
+                   best_test_auc=history["test_auc"][epoch], best_test_ap=history["test_ap"][epoch],
+                   final_test_auc=history["test_auc"][-1], device=str(device))
+    return history
+
+
+class _LinkPrediction:
+    """One full-batch epoch of the model's loss, and the AUC/AP of the labelled pairs."""
+
+    def __init__(self, model: GAE, optimizer: torch.optim.Optimizer, x, edge_index: torch.Tensor,
+                 pairs: dict[str, tuple[torch.Tensor, torch.Tensor]], negatives: torch.Generator) -> None:
+        self.model, self.optimizer, self.x, self.edge_index = model, optimizer, x, edge_index
+        self.pairs, self.negatives = pairs, negatives
+
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = self.model.loss(self.model.encode(self.x, self.edge_index), self.edge_index, generator=self.negatives)
+        loss.backward()
+        self.optimizer.step()
+        return {"train_loss": float(loss.detach())}
+
+    def evaluate(self) -> dict[str, float]:
+        z = self.model.encode(self.x, self.edge_index)
+        metrics = {"test_auc": math.nan, "test_ap": math.nan}
+        for name, (label_index, label) in self.pairs.items():
+            metrics[f"{name}_auc"], metrics[f"{name}_ap"] = self.model.test(z, label_index, label)
+        return metrics
+
+
+def _check_arguments(who: str, model: Any, train: Any, val: Any, test: Any, lr: Any, weight_decay: Any,
+                     select: Any, sparse: Any) -> None:
+    if not isinstance(model, GAE):
+        fail(who, "'model' to be a gnnlab GAE or VGAE (wrap an encoder: GAE(encoder))", type(model).__name__,
+             TypeError)
+    for name, part, labelled in (("train", train, False), ("val", val, True), ("test", test, True)):
+        if part is None and name == "test":
+            continue
+        if not isinstance(part, Data):
+            fail(who, f"'{name}' to be a torch_geometric Data (link_split's)", type(part).__name__, TypeError)
+        needed = ("x", "edge_index") + (("edge_label_index", "edge_label") if labelled else ())
+        for key in needed:
+            if getattr(part, key, None) is None:
+                fail(who, f"'{name}' with '{key}' (as gnnlab.data.link_split returns it)", f"a Data without '{key}'")
+        if labelled and len(torch.unique(part.edge_label)) != 2:
+            fail(who, f"'{name}.edge_label' with both edges (1) and non-edges (0)", describe(part.edge_label))
+    check_number(who, "lr", lr, low=0.0, low_open=True)
+    check_number(who, "weight_decay", weight_decay, low=0.0)
+    check_choice(who, "select", select, tuple(_SELECTIONS))
+    check_choice(who, "sparse", sparse, ("auto", True, False))
