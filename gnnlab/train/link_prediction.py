@@ -99,6 +99,11 @@ def fit_link_predictor(
     if not history["train_loss"]:
         fail(who, f"'epochs' above the {history['epochs_run']} epochs already in the checkpoint {store.path}",
              epochs)
+    return _with_best(history, device)
+
+
+def _with_best(history: dict[str, Any], device: torch.device) -> dict[str, Any]:
+    """``history`` with the selected epoch's validation and test figures and the last test AUC."""
     epoch = history["best_epoch"]
     history.update(best_val_auc=history["val_auc"][epoch], best_val_ap=history["val_ap"][epoch],
                    best_test_auc=history["test_auc"][epoch], best_test_ap=history["test_ap"][epoch],
