@@ -47,20 +47,8 @@ def link_split(data: Data, val: float = 0.05, test: float = 0.10, seed: int = 0)
         (torch.Size([2, 526]), torch.Size([2, 1054]))
     """
     who = "link_split"
-    if not isinstance(data, Data):
-        fail(who, "'data' to be a torch_geometric.data.Data", type(data).__name__, TypeError)
-    for name, value, low_open in (("val", val, False), ("test", test, True)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-                (0 < value if low_open else 0 <= value) and value < 1):
-            fail(who, f"'{name}' to be a fraction in {'(0' if low_open else '[0'}, 1)", describe(value))
-    if val + test >= 1:
-        fail(who, "'val' + 'test' below 1, so that some edges are left to train on", f"{val} + {test} = {val + test:g}")
-    check_positive_int(who, "seed", seed, minimum=0)
-    num_nodes = data.num_nodes
-    edge_index = getattr(data, "edge_index", None)
-    if edge_index is None:
-        fail(who, "'data' with an 'edge_index'", "a Data without one")
-    check_edge_index(who, edge_index, num_nodes)
+    _check_arguments(who, data, val, test, seed)
+    num_nodes, edge_index = data.num_nodes, data.edge_index
     keys = _undirected_edge_keys(who, edge_index, num_nodes)
 
     num_edges = keys.numel()
@@ -95,6 +83,21 @@ def link_split(data: Data, val: float = 0.05, test: float = 0.10, seed: int = 0)
         part.edge_label[:positives.size(1)] = 1.0
         out.append(part)
     return out[0], out[1], out[2]
+
+
+def _check_arguments(who: str, data: Data, val: float, test: float, seed: int) -> None:
+    if not isinstance(data, Data):
+        fail(who, "'data' to be a torch_geometric.data.Data", type(data).__name__, TypeError)
+    for name, value, low_open in (("val", val, False), ("test", test, True)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                (0 < value if low_open else 0 <= value) and value < 1):
+            fail(who, f"'{name}' to be a fraction in {'(0' if low_open else '[0'}, 1)", describe(value))
+    if val + test >= 1:
+        fail(who, "'val' + 'test' below 1, so that some edges are left to train on", f"{val} + {test} = {val + test:g}")
+    check_positive_int(who, "seed", seed, minimum=0)
+    if getattr(data, "edge_index", None) is None:
+        fail(who, "'data' with an 'edge_index'", "a Data without one")
+    check_edge_index(who, data.edge_index, data.num_nodes)
 
 
 def _undirected_edge_keys(who: str, edge_index: Tensor, num_nodes: int) -> Tensor:

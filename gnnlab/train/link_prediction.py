@@ -62,14 +62,12 @@ def fit_link_predictor(
             ``monitor`` (``val_auc``, ``val_ap``, ``train_loss``...).
         select: the epoch whose parameters are kept and whose test figures are reported: ``"val_auc"``
             (the highest validation AUC, ties to the higher AP) or ``"last"``.
-        checkpoint, checkpoint_every: as in :func:`~gnnlab.train.fit_node_classifier`: the run resumes from
-            the file (model, optimiser, generators, history, best epoch), ends exactly as an uninterrupted
-            one would, and is rewritten atomically every ``checkpoint_every`` epochs and at the end.
-        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
+        checkpoint, checkpoint_every, device: as in :func:`~gnnlab.train.fit_node_classifier` (the run resumes
+            from the file and ends exactly as an uninterrupted one would).
         seed: when given, the VGAE's noise and the sampled loss's negatives come from it, in a forked
             generator state (the caller's global state is left as it was).
         sparse: pass ``x`` as sparse features when mostly zeros (``"auto"``), always or never.
-        verbose: a progress bar with the loss and validation AUC.
+        verbose: a progress bar (loss, validation AUC).
 
     Returns:
         A history dict: per-epoch lists ``train_loss``, ``val_auc``, ``val_ap``, ``test_auc``, ``test_ap``
@@ -87,8 +85,8 @@ def fit_link_predictor(
              for name, part in (("val", val), ("test", test)) if part is not None}
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    task = _LinkPrediction(model, optimizer, x, edge_index, pairs, make_generator(None if seed is None else seed + 1,
-                                                                              device))
+    negatives = make_generator(None if seed is None else seed + 1, device)
+    task = _LinkPrediction(model, optimizer, x, edge_index, pairs, negatives)
     history = run_epochs(
         who, model, optimizer, task.train_epoch, task.evaluate, epochs=epochs, history_keys=_PER_EPOCH,
         selection=BestEpoch(*_SELECTIONS[select]),
