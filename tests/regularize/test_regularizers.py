@@ -101,6 +101,29 @@ def test_augmentation_module_only_in_training():
         random_shift(torch.rand(8, 8), 1)
 
 
+@pytest.mark.parametrize("strengths", [(2, 10.0, 0.0), (1, 5.0, 0.1), (0, 5.0, 0.1), (1, 0.0, 0.1), (1, 5.0, 0.0)])
+def test_augmentation_module_is_shift_then_rotation_then_noise(strengths):
+    """The module equals the three functions applied in its documented order with one generator; a zero
+    strength skips that step without drawing from the generator."""
+    max_shift, max_degrees, noise_std = strengths
+    x = torch.rand(4, 1, 9, 7)
+    out = ImageAugmentation(max_shift, max_degrees, noise_std, seed=3)(x)
+    generator = torch.Generator().manual_seed(3)
+    expected = x
+    if max_shift:
+        expected = random_shift(expected, max_shift, generator)
+    if max_degrees:
+        expected = random_rotation(expected, max_degrees, generator)
+    if noise_std:
+        expected = gaussian_noise(expected, noise_std, generator)
+    assert torch.equal(out, expected)
+
+
+def test_augmentation_module_defaults():
+    augment = ImageAugmentation()
+    assert (augment.max_shift, augment.max_degrees, augment.noise_std) == (2, 10.0, 0.0)
+
+
 class _Fixed(torch.nn.Module):
     def __init__(self, logits):
         super().__init__()
