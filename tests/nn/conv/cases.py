@@ -17,6 +17,17 @@ def _ring(n):
     return edges + [(b, a) for a, b in edges]
 
 
+def bipartite_graph(seed: int, with_targets: bool = True):
+    """7 sources with 5 features, 4 targets with 3 (``None`` without targets), 15 random edges into targets 0-2
+    (target 3 gets nothing), float64."""
+    generator = torch.Generator().manual_seed(seed)
+    x_src = torch.randn(7, 5, dtype=torch.float64, generator=generator)
+    x_dst = torch.randn(4, 3, dtype=torch.float64, generator=generator) if with_targets else None
+    edge_index = torch.stack([torch.randint(0, 7, (15,), generator=generator),
+                              torch.randint(0, 3, (15,), generator=generator)])
+    return x_src, x_dst, edge_index
+
+
 #: name -> (edge_index, num_nodes, edge_weight or None)
 EDGE_CASES = {
     "isolated_nodes": _graph([(0, 1), (1, 0), (1, 2), (2, 1)], 6),

@@ -7,7 +7,7 @@ from torch_geometric.nn import GATConv as PyGGATConv
 from gnnlab.nn.conv import GATConv
 from gnnlab.nn.functional import SparseMatrix
 
-from .cases import MESSY_EDGES, MESSY_NODES, adj_t_of, compare_calls, EDGE_CASES, check_permutation_equivariance, compare_to_reference, random_graph
+from .cases import MESSY_EDGES, bipartite_graph, MESSY_NODES, adj_t_of, compare_calls, EDGE_CASES, check_permutation_equivariance, compare_to_reference, random_graph
 
 HEADS = [(1, True), (4, True), (3, False)]
 
@@ -110,11 +110,7 @@ def test_edge_features_match_pyg(fill_value, edge_dim):
 @pytest.mark.parametrize("with_targets", [True, False])
 @pytest.mark.parametrize("add_self_loops", [True, False])
 def test_bipartite_matches_pyg(with_targets, add_self_loops):
-    generator = torch.Generator().manual_seed(32)
-    x_src = torch.randn(7, 5, dtype=torch.float64, generator=generator)
-    x_dst = torch.randn(4, 3, dtype=torch.float64, generator=generator) if with_targets else None
-    edge_index = torch.stack([torch.randint(0, 7, (15,), generator=generator),
-                              torch.randint(0, 3, (15,), generator=generator)])
+    x_src, x_dst, edge_index = bipartite_graph(32, with_targets)
     torch.manual_seed(32)
     options = dict(heads=2, add_self_loops=add_self_loops and with_targets, residual=with_targets)
     compare_calls(GATConv((5, 3), 2, **options).double(), PyGGATConv((5, 3), 2, **options).double(),

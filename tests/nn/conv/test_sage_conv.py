@@ -7,7 +7,7 @@ from torch_geometric.nn import SAGEConv as PyGSAGEConv
 from gnnlab.nn.conv import SAGEConv
 from gnnlab.nn.functional import SparseMatrix, scatter
 
-from .cases import MESSY_EDGES, MESSY_NODES, adj_t_of, compare_calls, EDGE_CASES, check_permutation_equivariance, compare_to_reference, random_graph
+from .cases import MESSY_EDGES, bipartite_graph, MESSY_NODES, adj_t_of, compare_calls, EDGE_CASES, check_permutation_equivariance, compare_to_reference, random_graph
 
 AGGRS = ["mean", "max", "sum"]
 
@@ -94,11 +94,7 @@ def test_options_on_a_messy_graph_match_pyg(aggr, options):
 @pytest.mark.parametrize("aggr", ["mean", "max"])
 @pytest.mark.parametrize("with_targets", [True, False])
 def test_bipartite_matches_pyg(aggr, with_targets):
-    generator = torch.Generator().manual_seed(21)
-    x_src = torch.randn(7, 5, dtype=torch.float64, generator=generator)
-    x_dst = torch.randn(4, 3, dtype=torch.float64, generator=generator) if with_targets else None
-    edge_index = torch.stack([torch.randint(0, 7, (15,), generator=generator),
-                              torch.randint(0, 3, (15,), generator=generator)])  # target 3 gets nothing
+    x_src, x_dst, edge_index = bipartite_graph(21, with_targets)  # target 3 gets nothing
     torch.manual_seed(21)
     in_channels = (5, 3) if with_targets else (5, -1)
     reference = PyGSAGEConv((5, 3), 2, aggr=aggr, root_weight=with_targets).double()
