@@ -19,34 +19,33 @@ from torch import Tensor
 from torch.utils.data import DataLoader, get_worker_info
 from torch_geometric.data import Data
 
-from gnnlab.utils.in_edges import InEdges as _InEdges
+from gnnlab.utils.csr import CSR
 from gnnlab.utils.seed import make_generator
 from gnnlab.utils.validation import check_edge_index, check_positive_int, describe, fail
 
 
-class InEdges(_InEdges):
-    """:class:`gnnlab.utils.InEdges` with neighbour sampling."""
+def _sample_in_edges(in_edges: CSR, nodes: Tensor, fanout: int,
+                    generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
+    """At most ``fanout`` in-edges of each node (all when ``fanout < 0``), without replacement, from the
+    in-edge CSR (``by="target"``).
 
-    def sample(self, nodes: Tensor, fanout: int, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
-        """At most ``fanout`` in-edges of each node (all when ``fanout < 0``), without replacement.
-
-        Returns ``(position, owner)``: positions into ``source``/``edge_id``, and for each the index into
-        ``nodes`` of the node it leads to, grouped by ``owner``.
-        """
-        start = self.rowptr.index_select(0, nodes)
-        degree = self.rowptr.index_select(0, nodes + 1) - start
-        count = degree if fanout < 0 else degree.clamp(max=fanout)
-        owner = torch.repeat_interleave(torch.arange(nodes.numel(), device=nodes.device), count)
-        first = torch.cumsum(count, 0) - count
-        rank = torch.arange(owner.numel(), device=nodes.device) - first.index_select(0, owner)
-        position = start.index_select(0, owner) + rank
-        if fanout >= 0:
-            big = (degree > fanout).nonzero().view(-1)
-            if big.numel():
-                chosen = _floyd(degree.index_select(0, big), fanout, generator)  # (B, fanout)
-                slots = first.index_select(0, big).unsqueeze(1) + torch.arange(fanout, device=nodes.device)
-                position[slots.view(-1)] = (start.index_select(0, big).unsqueeze(1) + chosen).view(-1)
-        return position, owner
+    Returns ``(position, owner)``: CSR positions (into ``col``/``edge_id``), and for each the index into
+    ``nodes`` of the node it leads to, grouped by ``owner``.
+    """
+    start = in_edges.rowptr.index_select(0, nodes)
+    degree = in_edges.degree.index_select(0, nodes)
+    count = degree if fanout < 0 else degree.clamp(max=fanout)
+    owner = torch.repeat_interleave(torch.arange(nodes.numel(), device=nodes.device), count)
+    first = torch.cumsum(count, 0) - count
+    rank = torch.arange(owner.numel(), device=nodes.device) - first.index_select(0, owner)
+    position = start.index_select(0, owner) + rank
+    if fanout >= 0:
+        big = (degree > fanout).nonzero().view(-1)
+        if big.numel():
+            chosen = _floyd(degree.index_select(0, big), fanout, generator)  # (B, fanout)
+            slots = first.index_select(0, big).unsqueeze(1) + torch.arange(fanout, device=nodes.device)
+            position[slots.view(-1)] = (start.index_select(0, big).unsqueeze(1) + chosen).view(-1)
+    return position, owner
 
 
 def _floyd(size: Tensor, k: int, generator: torch.Generator | None) -> Tensor:
@@ -136,7 +135,7 @@ class NeighborLoader(DataLoader):
         self.num_neighbors = list(num_neighbors)
         self.input_nodes = _input_nodes(who, input_nodes, num_nodes)
         self.seed = seed
-        self.in_edges = InEdges(data.edge_index, num_nodes)
+        self.in_edges = CSR(data.edge_index, num_nodes, by="target")
         self._node_keys = [key for key in data.node_attrs() if key != "edge_index"]
         self._edge_keys = [key for key in data.edge_attrs() if key != "edge_index"]
         self._local = None  # global -> local id map, allocated lazily in each process
@@ -183,8 +182,8 @@ class NeighborLoader(DataLoader):
         num_sampled_edges = []
         try:
             for fanout in self.num_neighbors:
-                position, owner = self.in_edges.sample(frontier, fanout, generator)
-                source = self.in_edges.source.index_select(0, position)
+                position, owner = _sample_in_edges(self.in_edges, frontier, fanout, generator)
+                source = self.in_edges.col.index_select(0, position)
                 targets.append(local.index_select(0, frontier).index_select(0, owner))
                 edge_ids.append(self.in_edges.edge_id.index_select(0, position))
                 new = torch.unique(source[local.index_select(0, source) < 0])

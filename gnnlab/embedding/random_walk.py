@@ -48,6 +48,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+from gnnlab.utils.csr import CSR
 from gnnlab.utils.seed import make_generator
 from gnnlab.utils.validation import check_edge_index, check_number, check_positive_int, fail
 
@@ -73,25 +74,18 @@ def _search_rows(values: Tensor, low: Tensor, high: Tensor, query: Tensor, itera
     return low
 
 
-class CSRGraph:
-    """A graph in compressed sparse row form with what the walks need: row pointers, neighbours sorted
-    within each row, cumulative weights for weighted sampling, and (built on first use) the CSR range of
-    every edge's reverse and an edge-membership test."""
+class CSRGraph(CSR):
+    """The out-edge :class:`~gnnlab.utils.CSR` with what the walks need on top: the sorted edge keys
+    ``source * N + target``, cumulative weights for weighted sampling, and (built on first use) the CSR range
+    of every edge's reverse and an edge-membership test."""
 
     def __init__(self, edge_index: Tensor, num_nodes: int, edge_weight: Tensor | None = None) -> None:
-        source, target = edge_index
-        key = source * num_nodes + target
-        order = torch.argsort(key)
-        self.num_nodes = num_nodes
-        self.keys = key[order]
-        self.col = target[order]
-        self.rowptr = torch.zeros(num_nodes + 1, dtype=torch.long, device=edge_index.device)
-        self.rowptr[1:] = torch.cumsum(torch.bincount(source, minlength=num_nodes), 0)
-        self.degree = self.rowptr[1:] - self.rowptr[:-1]
+        super().__init__(edge_index, num_nodes, by="source")
+        self.keys = self.rows() * num_nodes + self.col
         self.search_iterations = math.ceil(math.log2(int(self.degree.max()) + 1)) if num_nodes else 0
         self.weighted = edge_weight is not None
         if self.weighted:
-            weight = edge_weight[order].to(torch.float64)
+            weight = edge_weight.index_select(0, self.edge_id).to(torch.float64)
             self.weight_sorted = weight
             self.cumweight = torch.cumsum(weight, 0)
             self.prefix = torch.cat([weight.new_zeros(1), self.cumweight])  # mass before each CSR position

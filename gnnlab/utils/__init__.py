@@ -3,11 +3,11 @@ the graph helpers that layers call on ``edge_index`` (PyG's ``torch_geometric.ut
 from gnnlab.utils.device import resolve_device
 from gnnlab.utils.graph import (add_remaining_self_loops, add_self_loops, coalesce, degree, dropout_edge,
                                 is_undirected, remove_self_loops, softmax, subgraph, to_undirected)
-from gnnlab.utils.in_edges import InEdges
+from gnnlab.utils.csr import CSR
 from gnnlab.utils.io import atomic_write
 from gnnlab.utils.negative_sampling import negative_sampling
 from gnnlab.utils.seed import make_generator, seed_everything
 
 __all__ = ["resolve_device", "seed_everything", "make_generator", "atomic_write", "add_self_loops",
            "add_remaining_self_loops", "remove_self_loops", "degree", "softmax", "to_undirected", "is_undirected",
-           "dropout_edge", "subgraph", "coalesce", "InEdges", "negative_sampling"]
+           "dropout_edge", "subgraph", "coalesce", "CSR", "negative_sampling"]

@@ -6,7 +6,7 @@ from torch import Tensor, nn
 
 from gnnlab.nn.functional.dropout import dropout
 from gnnlab.nn.functional.sparse import SparseMatrix
-from gnnlab.utils.in_edges import InEdges
+from gnnlab.utils.csr import CSR
 from gnnlab.utils.validation import check_edge_index, check_feature_width, check_features, check_positive_int
 
 
@@ -145,7 +145,7 @@ class ConvStack(NodeModel):
                 x = conv(h, edge_index, *extra)
                 continue
             if in_edges is None:
-                in_edges = InEdges(edge_index, num_nodes)
+                in_edges = CSR(edge_index, num_nodes, by="target")
                 bounds = in_edges.rowptr.cpu()  # read on the host: no device sync per batch
             parts = []
             for start in range(0, num_nodes, batch_size):
@@ -171,15 +171,15 @@ def _check_hops(who: str, num_sampled_nodes, num_sampled_edges, num_nodes: int, 
     return list(num_sampled_nodes), list(num_sampled_edges)
 
 
-def _in_neighbourhood(in_edges: InEdges, bounds: Tensor, start: int, stop: int) -> tuple[Tensor, Tensor, Tensor]:
+def _in_neighbourhood(in_edges: CSR, bounds: Tensor, start: int, stop: int) -> tuple[Tensor, Tensor, Tensor]:
     """The nodes ``start..stop-1`` (first, in order) with all their in-neighbours, the edges into them in
     local ids, and those edges' ids: everything a target-local layer needs to compute those nodes.
     ``bounds`` is ``in_edges.rowptr`` on the CPU."""
     low, high = int(bounds[start]), int(bounds[stop])
-    source = in_edges.source[low:high]
+    source = in_edges.col[low:high]
     device = source.device
     target = torch.repeat_interleave(torch.arange(stop - start, device=device),
-                                     in_edges.rowptr[start + 1:stop + 1] - in_edges.rowptr[start:stop],
+                                     in_edges.degree[start:stop],
                                      output_size=high - low)
     outside = (source < start) | (source >= stop)
     others, position = torch.unique(source[outside], return_inverse=True)
