@@ -128,7 +128,7 @@ def _epoch_of_batches(model: nn.Module, optimizer: torch.optim.Optimizer, x: Ten
                       batch_size: int | None, augment: nn.Module | None, clip_norm: float | None) -> float:
     """One step per batch of ``order`` (all of it when ``batch_size`` is ``None``); the mean training loss."""
     size = x.size(0) if batch_size is None else batch_size
-    total = 0.0
+    total = x.new_zeros((), dtype=torch.float64)  # summed on the device: no host sync per step
     for begin in range(0, x.size(0), size):
         index = order[begin:begin + size]
         inputs = x.index_select(0, index)
@@ -140,5 +140,5 @@ def _epoch_of_batches(model: nn.Module, optimizer: torch.optim.Optimizer, x: Ten
         if clip_norm is not None:
             clip_grad_norm_(model.parameters(), clip_norm)
         optimizer.step()
-        total += float(loss.detach()) * index.numel()
-    return total / x.size(0)
+        total += loss.detach() * index.numel()
+    return float(total) / x.size(0)

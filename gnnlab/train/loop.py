@@ -183,13 +183,22 @@ def _resume(who: str, store: Checkpoint | None, run: dict, parts: dict, random: 
     if store is None:
         return fresh
     if random["distributed"]:
-        dist.barrier()  # rank 0 may still be writing the checkpoint of an earlier call
+        _barrier(random["device"])  # rank 0 may still be writing the checkpoint of an earlier call
     saved = resume_training(who, store, run, parts)
     if saved is None:
         return fresh
     rank = dist.get_rank() if random["distributed"] else 0
     set_rng_states(saved["rng"], random["device"], random["generators"], rank)
     return saved
+
+
+def _barrier(device: torch.device) -> None:
+    """``dist.barrier()`` on this rank's GPU under NCCL (without ``device_ids`` NCCL guesses the device from the
+    rank, which is wrong when ranks do not map one-to-one onto ``cuda:0..``)."""
+    if dist.get_backend() == "nccl" and device.type == "cuda":
+        dist.barrier(device_ids=[device.index if device.index is not None else torch.cuda.current_device()])
+    else:
+        dist.barrier()
 
 
 def _save(store: Checkpoint, run: dict, parts: dict, random: dict, **progress: Any) -> None:

@@ -29,7 +29,6 @@ The epochs themselves run in :func:`gnnlab.train.loop.run_epochs`, shared by eve
 """
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
@@ -208,9 +207,11 @@ class _NodeClassification:
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, data: Data, device: torch.device,
                  sparse: bool | str, eval_batch_size: int | None) -> None:
-        self.model, self.trained, self.optimizer, self.device, self.sparse = model, model, optimizer, device, sparse
+        self.model, self.trained, self.optimizer, self.device = model, model, optimizer, device
         self.eval_batch_size = eval_batch_size
         x = _maybe_sparse(data.x.to(device), sparse)
+        # decided once on the whole graph: a batch's features are converted without counting them again
+        self.sparse_batches = isinstance(x, SparseMatrix)
         edge_weight = getattr(data, "edge_weight", None)
         edge_index = data.edge_index.to(device)
         self.inputs = (x, edge_index) if edge_weight is None else (x, edge_index, edge_weight.to(device))
@@ -230,6 +231,8 @@ class _NodeClassification:
             options = {"sampler": self.shards}
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.trained = DistributedDataParallel(self.model, device_ids=ids)
+        # batches are sampled on the host: pinned, they copy to the GPU without blocking the host
+        options["pin_memory"] = self.device.type == "cuda" and data.edge_index.device.type == "cpu"
         self.loader = NeighborLoader(data, num_neighbors, batch_size=batch_size, input_nodes=data.train_mask,
                                      seed=rank_seed, num_workers=num_workers, **options)
         self.generators = [self.loader.sample_generator, self.loader.generator]
@@ -240,7 +243,7 @@ class _NodeClassification:
             return
         if self.shards is not None:
             self.shards.set_epoch(epoch)
-        _mini_batch_epoch(self.trained, self.optimizer, self.loader, self.device, self.sparse)
+        _mini_batch_epoch(self.trained, self.optimizer, self.loader, self.device, self.sparse_batches)
 
     def evaluate(self) -> dict[str, float]:
         if self.loader is not None and hasattr(self.model, "inference"):
@@ -252,13 +255,17 @@ class _NodeClassification:
 
 
 def _metrics(logits: Tensor, y: Tensor, masks: dict[str, Tensor]) -> dict[str, float]:
-    out = {}
-    predictions = logits.argmax(dim=-1)
-    for name, mask in masks.items():
-        count = int(mask.sum())
-        out[f"{name}_loss"] = float(F.cross_entropy(logits[mask], y[mask])) if count else math.nan
-        out[f"{name}_acc"] = float((predictions[mask] == y[mask]).sum()) / count if count else math.nan
-    return out
+    """Loss and accuracy on each mask, computed on the device and copied to the host once (an empty mask
+    gives NaN for both)."""
+    correct = (logits.argmax(dim=-1) == y).to(torch.float64)
+    losses = F.cross_entropy(logits, y, reduction="none").to(torch.float64)
+    names = list(masks)
+    stacked = torch.stack([masks[name] for name in names]).to(torch.float64)  # (M, N)
+    count = stacked.sum(dim=1)
+    values = torch.stack([stacked @ losses, stacked @ correct]) / count  # 0 / 0 = NaN for an empty mask
+    loss, acc = values.tolist()
+    return {key: value for i, name in enumerate(names)
+            for key, value in ((f"{name}_loss", loss[i]), (f"{name}_acc", acc[i]))}
 
 
 def _full_batch_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, inputs: tuple, y: Tensor,
@@ -277,16 +284,16 @@ def _maybe_sparse(x: Tensor, sparse: bool | str) -> Tensor | SparseMatrix:
 
 
 def _mini_batch_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, loader: NeighborLoader,
-                      device: torch.device, sparse: bool | str) -> None:
+                      device: torch.device, sparse: bool) -> None:
     """One step per batch of sampled neighbourhoods, on the cross-entropy of the batch's seed nodes."""
     base = model.module if isinstance(model, DistributedDataParallel) else model
     trims = isinstance(base, NodeModel)  # gnnlab's models skip the outer hops in later layers
     for batch in loader:
-        batch = batch.to(device)
+        batch = batch.to(device, non_blocking=True)
         size = batch.batch_size
         optimizer.zero_grad(set_to_none=True)
         edge_weight = getattr(batch, "edge_weight", None)
-        x = _maybe_sparse(batch.x, sparse)
+        x = SparseMatrix.from_dense(batch.x) if sparse else batch.x
         inputs = (x, batch.edge_index) if edge_weight is None else (x, batch.edge_index, edge_weight)
         hops = {"num_sampled_nodes_per_hop": batch.num_sampled_nodes,
                 "num_sampled_edges_per_hop": batch.num_sampled_edges} if trims else {}

@@ -121,6 +121,24 @@ def test_seeded_loader_repeats_and_workers_agree():
         _check_batch(batch, data, [5, 3])
 
 
+@pytest.mark.filterwarnings("ignore:.*pin_memory.*:UserWarning")  # "no accelerator is found" on CPU-only torch
+def test_pin_memory_gives_the_same_batches():
+    """``pin_memory=True`` (what the trainer passes when it trains on a GPU from a graph on the host) only
+    changes where the batch's memory lives: the same seed gives the same batches, pinned where pinning
+    exists."""
+    data = synthetic_graph(500, seed=1)
+    plain = list(NeighborLoader(data, [4, 2], batch_size=128, shuffle=True, seed=3))
+    pinned_loader = NeighborLoader(data, [4, 2], batch_size=128, shuffle=True, seed=3, pin_memory=True)
+    assert pinned_loader.pin_memory is True
+    pinned = list(pinned_loader)
+    assert len(plain) == len(pinned) == 4
+    for a, b in zip(plain, pinned):
+        for key in ("x", "y", "edge_index", "n_id", "e_id"):
+            assert torch.equal(a[key], b[key])
+        if torch.cuda.is_available():
+            assert b.x.is_pinned() and b.edge_index.is_pinned()
+
+
 def test_edge_attributes_follow_the_edges():
     edge_index = random_graph(20, 80, seed=3)
     data = Data(x=torch.randn(20, 2), edge_index=edge_index, edge_weight=torch.arange(80.0))

@@ -9,6 +9,7 @@ from gnnlab.nn import MLP
 from gnnlab.optim import SGD
 from gnnlab.regularize import EarlyStopping
 from gnnlab.train import evaluate, fit_classifier
+from gnnlab.utils import make_generator
 
 
 @pytest.fixture
@@ -95,3 +96,25 @@ def test_restore_best_or_keep_the_last_epoch(blobs, restore_best):
     assert same_as_last != restore_best
     expected = history["val_loss"][history["best_epoch"] if restore_best else -1]
     assert evaluate(model, x_val, y_val)[0] == pytest.approx(expected, rel=1e-6)
+
+
+def test_train_loss_is_the_epochs_mean_over_samples(blobs):
+    """The recorded loss of an epoch is the per-sample mean of the losses of its steps, each taken before its
+    step: replayed here with a copy of the model and torch.optim.SGD."""
+    x, y, *_ = blobs
+    torch.manual_seed(1)
+    model = MLP(2, [8], 3)
+    reference = copy.deepcopy(model)
+    optimizer = torch.optim.SGD(reference.parameters(), lr=0.1)
+    history = fit_classifier(model, x, y, epochs=1, batch_size=64, seed=4, device="cpu",
+                             optimizer=torch.optim.SGD(model.parameters(), lr=0.1), verbose=False)
+    order = torch.randperm(200, generator=make_generator(4))  # the trainer's shuffle for seed 4
+    total = 0.0
+    for begin in range(0, 200, 64):  # batches of 64, 64, 64 and 8
+        index = order[begin:begin + 64]
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(reference(x[index]), y[index])
+        loss.backward()
+        optimizer.step()
+        total += float(loss) * index.numel()
+    assert history["train_loss"][0] == pytest.approx(total / 200, rel=1e-5)

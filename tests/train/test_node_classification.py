@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -112,3 +114,22 @@ def test_every_select_rule_keeps_its_own_epoch():
         # the model is left with that epoch's parameters
         assert _correct(model, data, data.test_mask) == round(history["best_test_acc"] * int(data.test_mask.sum()))
     assert len(set(chosen.values())) == 4, chosen
+
+
+def test_metrics_per_mask_match_a_plain_computation():
+    """Loss and accuracy of every mask at once (one host copy), an empty mask giving NaN."""
+    from gnnlab.train.node_classification import _metrics
+
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(50, 4, generator=generator)
+    y = torch.randint(0, 4, (50,), generator=generator)
+    masks = {"train": torch.arange(50) < 20, "val": torch.arange(50) % 3 == 0, "test": torch.zeros(50, dtype=bool)}
+    got = _metrics(logits, y, masks)
+    for name in ("train", "val"):
+        mask = masks[name]
+        correct = int((logits[mask].argmax(1) == y[mask]).sum())
+        assert got[f"{name}_acc"] == correct / int(mask.sum())  # a count over a count: exact
+        assert got[f"{name}_loss"] == pytest.approx(float(torch.nn.functional.cross_entropy(logits[mask], y[mask])),
+                                                    rel=1e-6)
+    assert math.isnan(got["test_acc"]) and math.isnan(got["test_loss"])
+    assert set(got) == {f"{name}_{kind}" for name in masks for kind in ("loss", "acc")}
