@@ -116,5 +116,5 @@ def test_train_loss_is_the_epochs_mean_over_samples(blobs):
         loss = torch.nn.functional.cross_entropy(reference(x[index]), y[index])
         loss.backward()
         optimizer.step()
-        total += float(loss) * index.numel()
+        total += float(loss.detach()) * index.numel()
     assert history["train_loss"][0] == pytest.approx(total / 200, rel=1e-5)
