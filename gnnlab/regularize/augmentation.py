@@ -83,10 +83,12 @@ def random_rotation(images: Tensor, max_degrees: float, generator: torch.Generat
 
 
 def gaussian_noise(images: Tensor, std: float, generator: torch.Generator | None = None) -> Tensor:
-    """Add independent :math:`\\mathcal{N}(0, \\text{std}^2)` noise to every pixel."""
+    """Add independent :math:`\\mathcal{N}(0, \\text{std}^2)` noise to every pixel, drawn on the generator's
+    device (the images' device without a generator) and moved to the images."""
     _check("gaussian_noise", images)
     check_number("gaussian_noise", "std", std, low=0.0)
-    return images + std * torch.randn(images.shape, generator=generator).to(images)
+    device = images.device if generator is None else generator.device
+    return images + std * torch.randn(images.shape, generator=generator, device=device).to(images)
 
 
 class ImageAugmentation(nn.Module):
@@ -96,7 +98,9 @@ class ImageAugmentation(nn.Module):
         max_shift: pixels.
         max_degrees: rotation angle bound.
         noise_std: standard deviation of the Gaussian noise.
-        seed: seeds the module's own generator (the global one is not touched).
+        seed: seeds the module's own generators (the global ones are not touched): one on the CPU for the
+            per-image shifts and angles, and for the per-pixel noise one on the images' device (the same CPU
+            generator for CPU images), so that noise for GPU images is drawn on the GPU.
     """
 
     def __init__(self, max_shift: int = 2, max_degrees: float = 10.0, noise_std: float = 0.0,
@@ -107,6 +111,13 @@ class ImageAugmentation(nn.Module):
         check_number("ImageAugmentation", "noise_std", noise_std, low=0.0)
         self.max_shift, self.max_degrees, self.noise_std = max_shift, max_degrees, noise_std
         self.generator = make_generator(seed)
+        self.seed = seed
+        self._noise_generators: dict[torch.device, torch.Generator] = {torch.device("cpu"): self.generator}
+
+    def _noise_generator(self, device: torch.device) -> torch.Generator:
+        if device not in self._noise_generators:
+            self._noise_generators[device] = make_generator(self.seed, device)
+        return self._noise_generators[device]
 
     def forward(self, images: Tensor) -> Tensor:
         if not self.training:
@@ -116,7 +127,7 @@ class ImageAugmentation(nn.Module):
         if self.max_degrees > 0:
             images = random_rotation(images, self.max_degrees, self.generator)
         if self.noise_std > 0:
-            images = gaussian_noise(images, self.noise_std, self.generator)
+            images = gaussian_noise(images, self.noise_std, self._noise_generator(images.device))
         return images
 
     def __repr__(self) -> str:
