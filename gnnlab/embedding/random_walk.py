@@ -160,10 +160,9 @@ class CSRGraph(CSR):
                   + torch.arange(owner.numel(), device=span.device) - first.index_select(0, owner))
         back, onward_node = self.keys.index_select(0, owner) // self.num_nodes, self.col.index_select(0, onward)
         kind = torch.where(onward_node == back, 0, torch.where(self.has_edge(back, onward_node), 1, 2))
-        group = owner * 3 + kind
-        slots = onward.index_select(0, torch.argsort(group, stable=True))
-        back_size, near_size, far_size = torch.bincount(group, minlength=3 * count).view(count, 3).to(
-            torch.float64).unbind(1)
+        sizes = torch.bincount(owner * 3 + kind, minlength=3 * count).view(count, 3)
+        slots = _group_by_class(onward, owner, kind, first, sizes)
+        back_size, near_size, far_size = sizes.to(torch.float64).unbind(1)
         start = first.to(torch.float64)
         a = back_size / p
         b = a + near_size
@@ -181,6 +180,21 @@ class CSRGraph(CSR):
         low, high = self.rowptr.index_select(0, source), self.rowptr.index_select(0, source + 1)
         found = _search_rows(self.col, low, high, target, self.search_iterations, right=False)
         return (found < high) & (self.col.index_select(0, found.clamp(max=self.col.numel() - 1)) == target)
+
+
+def _group_by_class(onward: Tensor, owner: Tensor, kind: Tensor, first: Tensor, sizes: Tensor) -> Tensor:
+    """``onward`` reordered so that each owner's block (``owner`` is sorted; block ``e`` starts at
+    ``first[e]``) lists its class-0 entries, then class 1, then class 2, each in their original order: a
+    stable sort by ``(owner, kind)`` done as three linear passes (one per class) instead of a sort."""
+    slots = torch.empty_like(onward)
+    class_start = first.unsqueeze(1) + torch.cumsum(sizes, 1) - sizes  # (E, 3): where each class begins
+    for k in range(3):
+        members = torch.nonzero(kind == k).view(-1)  # ascending, so grouped by owner in block order
+        whose = owner.index_select(0, members)
+        before = torch.cumsum(sizes[:, k], 0) - sizes[:, k]  # class-k entries of the earlier owners
+        rank = torch.arange(members.numel(), device=onward.device) - before.index_select(0, whose)
+        slots.index_copy_(0, class_start[:, k].index_select(0, whose) + rank, onward.index_select(0, members))
+    return slots
 
 
 def random_walks(
