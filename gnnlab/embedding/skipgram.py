@@ -131,13 +131,14 @@ def train_skipgram(
 
     bar = tqdm(total=epochs, desc="skip-gram", disable=not verbose, leave=False, unit="epoch")
     progress = 0.0  # share of the run done, for the linear learning-rate decay
+    buffers = _Buffers()
     for _ in range(epochs):
         for pairs, share in _epoch_pairs(walks, window_size, batch_size, max_pairs, generator):
             batches = math.ceil(pairs.size(1) / batch_size)
             for index, start in enumerate(range(0, pairs.size(1), batch_size)):
                 lr = learning_rate * max(1.0 - (progress + share * index / batches) / epochs, 1e-4)
                 _sgd_step(inputs, contexts, pairs[0, start:start + batch_size], pairs[1, start:start + batch_size],
-                          noise, negative, negative_sharing, lr, generator)
+                          noise, negative, negative_sharing, lr, generator, buffers)
             progress += share
             bar.update(share)
     bar.close()
@@ -182,23 +183,45 @@ def _epoch_pairs(walks: Tensor, window_size: int, batch_size: int, max_pairs: in
         yield pairs.index_select(1, shuffle), block.size(0) / walks.size(0)
 
 
+class _Buffers:
+    """``(rows, d)`` work arrays reused from step to step: on the CPU a fresh array of a batch's size (2 MiB at
+    4096 x 128) per operation costs more in page faults than the arithmetic on it."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, Tensor] = {}
+
+    def get(self, name: str, rows: int, like: Tensor) -> Tensor:
+        array = self.arrays.get(name)
+        if array is None or array.size(0) < rows:
+            array = self.arrays[name] = like.new_empty(rows, like.size(1))
+        return array[:rows]
+
+
 def _sgd_step(inputs: Tensor, contexts: Tensor, centre: Tensor, context: Tensor, noise_cdf: Tensor,
-              negative: int, sharing: int, lr: float, generator: torch.Generator) -> None:
+              negative: int, sharing: int, lr: float, generator: torch.Generator,
+              buffers: _Buffers | None = None) -> None:
     """One hand-written SGD step on a batch of pairs; each group of ``sharing`` pairs shares ``negative``
-    negatives drawn from the cumulative noise weights ``noise_cdf`` (no autograd)."""
+    negatives drawn from the cumulative noise weights ``noise_cdf`` (no autograd). Every update is computed
+    from the parameters before the step."""
     size, dimensions = centre.numel(), inputs.size(1)
+    buffers = _Buffers() if buffers is None else buffers
     groups = -(-size // sharing)
+    padded = groups * sharing
     uniform = torch.rand(groups * negative, generator=generator, device=inputs.device, dtype=torch.float64)
     negatives = torch.searchsorted(noise_cdf, uniform.mul_(noise_cdf[-1]), right=True).clamp_(max=inputs.size(0) - 1)
-    u = inputs.index_select(0, centre)
-    v = contexts.index_select(0, context)
+    grouped = buffers.get("centre", padded, inputs)  # the centres' vectors, zero rows padding the last group
+    if padded > size:
+        grouped[size:].zero_()
+    u = torch.index_select(inputs, 0, centre, out=grouped[:size])
+    v = torch.index_select(contexts, 0, context, out=buffers.get("context", size, inputs))
     n = contexts.index_select(0, negatives).view(groups, negative, dimensions)
     # d/ds log sigma(s) = 1 - sigma(s); d/ds log sigma(-s) = -sigma(s)
-    g_pos = torch.sigmoid((u * v).sum(1, keepdim=True)).sub_(1.0).mul_(-lr)
-    grouped = u if groups * sharing == size else torch.cat([u, u.new_zeros(groups * sharing - size, dimensions)])
+    g_pos = torch.mul(u, v, out=buffers.get("step", size, inputs)).sum(1, keepdim=True)
+    g_pos = g_pos.sigmoid_().sub_(1.0).mul_(-lr)
     grouped = grouped.view(groups, sharing, dimensions)
-    g_neg = torch.sigmoid(torch.bmm(grouped, n.transpose(1, 2))).mul_(-lr)  # (groups, sharing, negative)
-    step_u = torch.bmm(g_neg, n).view(-1, dimensions)[:size].add_(v.mul_(g_pos))
-    contexts.index_add_(0, context, u.mul(g_pos))
+    g_neg = torch.bmm(grouped, n.transpose(1, 2)).sigmoid_().mul_(-lr)  # (groups, sharing, negative)
+    step_u = torch.bmm(g_neg, n, out=buffers.get("step", padded, inputs).view(groups, sharing, dimensions))
+    step_u = step_u.view(-1, dimensions)[:size].addcmul_(v, g_pos)
     contexts.index_add_(0, negatives, torch.bmm(g_neg.transpose(1, 2), grouped).view(-1, dimensions))
+    contexts.index_add_(0, context, u.mul_(g_pos))  # u is no longer needed as it was
     inputs.index_add_(0, centre, step_u)
