@@ -33,7 +33,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     grads = _grads(parameters)
     if not grads:
         return torch.tensor(0.0)
-    norms = torch.stack([torch.linalg.vector_norm(g, norm_type) for g in grads])
+    device = grads[0].device  # parameters may sit on several devices: the joint norm is taken on the first's
+    norms = torch.stack([torch.linalg.vector_norm(g, norm_type).to(device) for g in grads])
     total = torch.linalg.vector_norm(norms, norm_type)
     scale = torch.clamp(max_norm / (total + 1e-6), max=1.0)
     for g in grads:
