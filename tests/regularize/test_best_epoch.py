@@ -101,3 +101,23 @@ def test_arguments_and_repr():
         BestEpoch("val_auc", "max").update({"val_acc": 1.0})
     with pytest.raises(TypeError, match="mapping"):
         BestEpoch(("a", "b")).update(1.0)
+
+
+def test_repr_of_one_metric_and_of_one_mode_for_several():
+    assert repr(BestEpoch("val_loss")) == "BestEpoch(monitor='val_loss', mode='min', rule='first', min_delta=0.0)"
+    assert repr(BestEpoch(("val_loss", "train_loss"), "min", rule="any", min_delta=0.5)) == (
+        "BestEpoch(monitor=('val_loss', 'train_loss'), mode='min', rule='any', min_delta=0.5)")
+
+
+@pytest.mark.parametrize("rule", ["first", "any", "all"])
+def test_improves_predicts_update_without_recording(rule):
+    """``improves`` answers what ``update`` would return, and changes nothing."""
+    for accuracy, loss in _sequences(50):
+        tracker = BestEpoch(("val_acc", "val_loss"), ("max", "min"), rule=rule)
+        for acc, value in zip(accuracy, loss):
+            metrics = {"val_acc": acc, "val_loss": value}
+            before = tracker.state_dict()
+            predicted = tracker.improves(metrics)
+            assert tracker.state_dict() == before
+            assert tracker.update(metrics) == predicted
+    assert BestEpoch(rule="last").improves({})
