@@ -145,9 +145,13 @@ def test_clipping_a_single_tensor_equals_torch():
     assert torch.equal(ours.grad, theirs.grad) and float(ours.grad.abs().max()) == 1.5
 
 
-@pytest.mark.parametrize("max_norm, norm_type", [(0.5, 2.0), (0.25, 1.0), (0.1, float("inf"))])
-def test_clipping_below_one_equals_torch(max_norm, norm_type):
-    gradient = torch.tensor([[3.0, -4.0], [1.0, 0.5]])
+@pytest.mark.parametrize("max_norm, norm_type, size", [
+    (0.5, 2.0, 1.0), (0.25, 1.0, 1.0), (0.1, float("inf"), 1.0),
+    (1e-4, 2.0, 1e-3),  # a small norm, where torch's + 1e-6 in the denominator shows
+    (100.0, 2.0, 1.0),  # within the bound: left unchanged
+])
+def test_clipping_equals_torch_below_one_and_for_small_or_unclipped_norms(max_norm, norm_type, size):
+    gradient = torch.tensor([[3.0, -4.0], [1.0, 0.5]]) * size
     ours, theirs = torch.nn.Parameter(torch.zeros(2, 2)), torch.nn.Parameter(torch.zeros(2, 2))
     ours.grad, theirs.grad = gradient.clone(), gradient.clone()
     total = clip_grad_norm_([ours], max_norm, norm_type)
@@ -167,3 +171,10 @@ def test_clipping_rejects_non_positive_bounds(call, name):
     with pytest.raises(ValueError, match=name):
         call([parameter])
     assert torch.equal(parameter.grad, torch.ones(3))
+
+
+def test_clipping_without_gradients_returns_a_zero_norm():
+    parameters = [torch.nn.Parameter(torch.ones(2)), torch.nn.Parameter(torch.ones(3))]
+    assert float(clip_grad_norm_(parameters, 1.0)) == float(torch.nn.utils.clip_grad_norm_(parameters, 1.0)) == 0.0
+    clip_grad_value_(parameters, 1.0)
+    assert all(p.grad is None for p in parameters)
