@@ -88,3 +88,18 @@ def test_state_dict_resumes_the_count_of_bad_epochs():
     assert decisions == expected == [False, False, False, False, True, False]
     resumed_at = (resumed.best, resumed.best_epoch, resumed.epoch)
     assert resumed_at == (whole.best, whole.best_epoch, whole.epoch) == (0.4, 5, 5)
+
+
+def test_reset_forgets_everything_and_nan_epochs_count_as_bad():
+    stopper = EarlyStopping(patience=2)
+    assert [stopper.step(loss) for loss in (1.0, 2.0, 3.0)] == [False, False, True]
+    stopper.reset()
+    assert stopper.bad_epochs == 0 and stopper.best_epoch == -1 and stopper.epoch == -1
+    assert [stopper.step(float("nan")) for _ in range(2)] == [False, True]  # a NaN never improves
+
+
+def test_monitors_val_loss_by_default():
+    stopper = EarlyStopping(patience=1)
+    assert repr(stopper) == "EarlyStopping(patience=1, min_delta=0.0, mode='min', monitor='val_loss')"
+    assert not stopper.step({"val_acc": 0.1, "val_loss": 2.0})
+    assert not stopper.step({"val_acc": 0.0, "val_loss": 1.0}) and stopper.best == 1.0
