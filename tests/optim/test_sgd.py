@@ -55,7 +55,8 @@ def test_l1_yields_sparse_solutions():
 
 
 @pytest.mark.parametrize("kwargs, name", [
-    (dict(lr=-0.1), "'lr'"), (dict(lr=0.1, momentum=1.0), "'momentum'"), (dict(lr=0.1, momentum=-0.1), "'momentum'"),
+    (dict(lr=-0.1), "'lr'"), (dict(lr=0.0), "'lr'"),
+    (dict(lr=0.1, momentum=1.0), "'momentum'"), (dict(lr=0.1, momentum=-0.1), "'momentum'"),
     (dict(lr=0.1, nesterov=True), "'momentum' > 0 when nesterov=True"),
     (dict(lr=0.1, weight_decay=-1), "'weight_decay'"),
     (dict(lr=0.1, l1=-1), "'l1'"),
