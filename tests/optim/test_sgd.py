@@ -157,7 +157,7 @@ def test_clipping_equals_torch_below_one_and_for_small_or_unclipped_norms(max_no
     ours.grad, theirs.grad = gradient.clone(), gradient.clone()
     total = clip_grad_norm_([ours], max_norm, norm_type)
     torch.testing.assert_close(total, torch.nn.utils.clip_grad_norm_([theirs], max_norm, norm_type))
-    torch.testing.assert_close(ours.grad, theirs.grad)
+    torch.testing.assert_close(ours.grad, theirs.grad, rtol=1e-5, atol=0)  # relative: the gradients may be tiny
 
 
 @pytest.mark.parametrize("call, name", [
