@@ -326,3 +326,18 @@ def test_bad_constructor_arguments():
         MessagePassing(aggr="median")
     with pytest.raises(ValueError, match="'flow'"):
         MessagePassing(flow="both")
+
+
+@pytest.mark.parametrize("aggr", ["sum", "mean", "max"])
+def test_aggregate_called_without_dim_size_counts_nodes_up_to_the_largest_index(aggr):
+    # as a PyG-style override calling super().aggregate(inputs, index) sees it: rows 0..max(index), as torch
+    inputs = torch.arange(12.0).view(6, 2)
+    index = torch.tensor([0, 3, 3, 1, 0, 3])
+    out = MessagePassing(aggr=aggr).aggregate(inputs, index)
+    if aggr == "sum":
+        expected = torch.zeros(4, 2).index_add_(0, index, inputs)
+    else:
+        expected = torch.zeros(4, 2).index_reduce_(0, index, inputs, "mean" if aggr == "mean" else "amax",
+                                                   include_self=False)
+    torch.testing.assert_close(out, expected)
+    assert MessagePassing(aggr=aggr).aggregate(inputs[:0], index[:0]).shape == (0, 2)
