@@ -55,7 +55,8 @@ def test_l1_yields_sparse_solutions():
 
 
 @pytest.mark.parametrize("kwargs, name", [
-    (dict(lr=-0.1), "'lr'"), (dict(lr=0.1, momentum=1.0), "'momentum'"), (dict(lr=0.1, momentum=-0.1), "'momentum'"),
+    (dict(lr=-0.1), "'lr'"), (dict(lr=0.0), "'lr'"),
+    (dict(lr=0.1, momentum=1.0), "'momentum'"), (dict(lr=0.1, momentum=-0.1), "'momentum'"),
     (dict(lr=0.1, nesterov=True), "'momentum' > 0 when nesterov=True"),
     (dict(lr=0.1, weight_decay=-1), "'weight_decay'"),
     (dict(lr=0.1, l1=-1), "'l1'"),
@@ -83,3 +84,98 @@ def test_clipping_equals_torch():
     clip_grad_value_([p], 1.0)
     torch.nn.utils.clip_grad_value_([q], 1.0)
     assert torch.equal(p.grad, q.grad)
+
+
+def test_step_with_a_closure_returns_its_loss_like_torch():
+    """``step(closure)`` re-evaluates the loss with gradients enabled (``step`` itself runs under no_grad) and
+    returns it, as ``torch.optim.SGD`` does; without a closure it returns ``None``."""
+    def run(optimizer_class):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(4, 2)
+        data = torch.randn(8, 4, generator=torch.Generator().manual_seed(1))
+        optimizer = optimizer_class(model.parameters(), lr=0.1, momentum=0.9)
+
+        def closure():
+            optimizer.zero_grad()
+            loss = model(data).pow(2).mean()
+            loss.backward()
+            return loss
+
+        losses = [float(optimizer.step(closure).detach()) for _ in range(5)]
+        return losses, [p.detach().clone() for p in model.parameters()], optimizer.step()
+
+    ours, theirs = run(SGD), run(torch.optim.SGD)
+    assert ours[0] == pytest.approx(theirs[0], abs=1e-6) and ours[0][0] > ours[0][-1]
+    for p, q in zip(ours[1], theirs[1]):
+        torch.testing.assert_close(p, q, atol=1e-6, rtol=0)
+    assert ours[2] is None and theirs[2] is None
+
+
+def test_parameters_without_a_gradient_are_left_alone():
+    """A parameter whose ``grad`` is ``None`` (unused in the loss) is skipped, even with weight decay, momentum
+    and L1 that would otherwise move it, as in ``torch.optim.SGD``."""
+    used, unused = torch.nn.Parameter(torch.ones(3)), torch.nn.Parameter(torch.full((2,), 0.05))
+    optimizer = SGD([used, unused], lr=0.1, momentum=0.9, weight_decay=0.1, l1=1.0)
+    for _ in range(2):
+        optimizer.zero_grad()
+        used.sum().backward()
+        optimizer.step()
+    assert unused.grad is None and unused.tolist() == pytest.approx([0.05, 0.05])
+    assert unused not in optimizer.state and used.abs().max() < 1
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_weight_decay_of_one_equals_torch(nesterov):
+    # a decay coefficient of exactly 1 is as valid as any other
+    options = dict(lr=0.05, momentum=0.5, nesterov=nesterov, weight_decay=1.0)
+    for ours, theirs in zip(_run(SGD, options, steps=20), _run(torch.optim.SGD, options, steps=20)):
+        torch.testing.assert_close(ours, theirs, atol=1e-6, rtol=0)
+
+
+def test_clipping_a_single_tensor_equals_torch():
+    """Both clipping functions accept one tensor as well as an iterable of them, as torch's do."""
+    gradient = torch.linspace(-4.0, 2.0, 7)
+    ours, theirs = torch.nn.Parameter(torch.zeros(7)), torch.nn.Parameter(torch.zeros(7))
+    ours.grad, theirs.grad = gradient.clone(), gradient.clone()
+    torch.testing.assert_close(clip_grad_norm_(ours, 2.0), torch.nn.utils.clip_grad_norm_(theirs, 2.0))
+    torch.testing.assert_close(ours.grad, theirs.grad)
+    assert float(ours.grad.norm()) == pytest.approx(2.0, abs=1e-5)
+    ours.grad, theirs.grad = gradient.clone(), gradient.clone()
+    clip_grad_value_(ours, 1.5)
+    torch.nn.utils.clip_grad_value_(theirs, 1.5)
+    assert torch.equal(ours.grad, theirs.grad) and float(ours.grad.abs().max()) == 1.5
+
+
+@pytest.mark.parametrize("max_norm, norm_type, size", [
+    (0.5, 2.0, 1.0), (0.25, 1.0, 1.0), (0.1, float("inf"), 1.0),
+    (1e-4, 2.0, 1e-3),  # a small norm, where torch's + 1e-6 in the denominator shows
+    (100.0, 2.0, 1.0),  # within the bound: left unchanged
+])
+def test_clipping_equals_torch_below_one_and_for_small_or_unclipped_norms(max_norm, norm_type, size):
+    gradient = torch.tensor([[3.0, -4.0], [1.0, 0.5]]) * size
+    ours, theirs = torch.nn.Parameter(torch.zeros(2, 2)), torch.nn.Parameter(torch.zeros(2, 2))
+    ours.grad, theirs.grad = gradient.clone(), gradient.clone()
+    total = clip_grad_norm_([ours], max_norm, norm_type)
+    torch.testing.assert_close(total, torch.nn.utils.clip_grad_norm_([theirs], max_norm, norm_type))
+    torch.testing.assert_close(ours.grad, theirs.grad, rtol=1e-5, atol=0)  # relative: the gradients may be tiny
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda p: clip_grad_norm_(p, 0.0), "'clip_grad_norm_' expected 'max_norm'"),
+    (lambda p: clip_grad_norm_(p, 1.0, 0.0), "'clip_grad_norm_' expected 'norm_type'"),
+    (lambda p: clip_grad_norm_(p, 1.0, -2.0), "'clip_grad_norm_' expected 'norm_type'"),
+    (lambda p: clip_grad_value_(p, 0.0), "'clip_grad_value_' expected 'clip_value'"),
+])
+def test_clipping_rejects_non_positive_bounds(call, name):
+    parameter = torch.nn.Parameter(torch.zeros(3))
+    parameter.grad = torch.ones(3)
+    with pytest.raises(ValueError, match=name):
+        call([parameter])
+    assert torch.equal(parameter.grad, torch.ones(3))
+
+
+def test_clipping_without_gradients_returns_a_zero_norm():
+    parameters = [torch.nn.Parameter(torch.ones(2)), torch.nn.Parameter(torch.ones(3))]
+    assert float(clip_grad_norm_(parameters, 1.0)) == float(torch.nn.utils.clip_grad_norm_(parameters, 1.0)) == 0.0
+    clip_grad_value_(parameters, 1.0)
+    assert all(p.grad is None for p in parameters)

@@ -101,3 +101,45 @@ def test_arguments_and_repr():
         BestEpoch("val_auc", "max").update({"val_acc": 1.0})
     with pytest.raises(TypeError, match="mapping"):
         BestEpoch(("a", "b")).update(1.0)
+
+
+def test_repr_of_one_metric_and_of_one_mode_for_several():
+    assert repr(BestEpoch()) == "BestEpoch(monitor='val_loss', mode='min', rule='first', min_delta=0.0)"
+    assert repr(BestEpoch(("val_loss", "train_loss"), "min", rule="any", min_delta=0.5)) == (
+        "BestEpoch(monitor=('val_loss', 'train_loss'), mode='min', rule='any', min_delta=0.5)")
+
+
+@pytest.mark.parametrize("rule", ["first", "any", "all"])
+def test_improves_predicts_update_without_recording(rule):
+    """``improves`` answers what ``update`` would return, and changes nothing."""
+    for accuracy, loss in _sequences(50):
+        tracker = BestEpoch(("val_acc", "val_loss"), ("max", "min"), rule=rule)
+        for acc, value in zip(accuracy, loss):
+            metrics = {"val_acc": acc, "val_loss": value}
+            before = tracker.state_dict()
+            predicted = tracker.improves(metrics)
+            assert tracker.state_dict() == before
+            assert tracker.update(metrics) == predicted
+    assert BestEpoch(rule="last").improves({})
+
+
+def test_missing_metrics_are_named_in_the_error():
+    with pytest.raises(KeyError, match=r"'BestEpoch' expected metrics with \['val_auc'\] \(got no \['val_auc'\] in "
+                                       r"\['val_acc', 'val_loss'\]\)"):
+        BestEpoch("val_auc", "max").update({"val_loss": 0.5, "val_acc": 1.0})
+    with pytest.raises(TypeError, match=r"'BestEpoch' expected a mapping with \['a', 'b'\] \(got 1.0\)"):
+        BestEpoch(("a", "b")).update(1.0)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(monitor=[]), TypeError,
+     r"'BestEpoch' expected 'monitor' to be a metric name or a sequence of names \(got \[\]\)"),
+    (dict(monitor=("val_acc", 1)), TypeError, r"'BestEpoch' expected 'monitor' to be a metric name or a sequence"),
+    (dict(mode="up"), ValueError, r"'BestEpoch' expected 'mode' to be one of \['min', 'max'\]"),
+    (dict(monitor=("a", "b"), mode=("min",)), ValueError, r"'BestEpoch' expected 'mode' to be one mode or one per "
+                                                           r"monitored metric \(2\) \(got \('min',\)\)"),
+    (dict(min_delta=-0.1), ValueError, r"'BestEpoch' expected 'min_delta'"),
+])
+def test_bad_arguments_are_named(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        BestEpoch(**kwargs)

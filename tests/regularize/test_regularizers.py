@@ -143,3 +143,106 @@ def test_ensemble_mean_and_vote():
     assert int(Ensemble(members, "vote")(x)[0].argmax()) == 1  # but loses the vote
     with pytest.raises(ValueError, match="'Ensemble' expected 'combine'"):
         Ensemble(members, "max")
+
+
+@pytest.mark.parametrize("strengths", [(1, 0.5, 0.0), (0, 0.0, 0.05), (2, 10.0, 0.0)])
+def test_augmentation_module_over_several_batches_draws_only_for_its_steps(strengths):
+    """Batch after batch the module equals its steps applied with one generator: a small angle (under one
+    degree) still rotates, and a zero strength draws nothing, so later batches are not shifted in the stream."""
+    max_shift, max_degrees, noise_std = strengths
+    batches = torch.rand(3, 2, 1, 8, 6, generator=torch.Generator().manual_seed(5))
+    augment = ImageAugmentation(max_shift, max_degrees, noise_std, seed=9)
+    generator = torch.Generator().manual_seed(9)
+    for x in batches:
+        expected = x
+        if max_shift:
+            expected = random_shift(expected, max_shift, generator)
+        if max_degrees:
+            expected = random_rotation(expected, max_degrees, generator)
+        if noise_std:
+            expected = gaussian_noise(expected, noise_std, generator)
+        assert torch.equal(augment(x), expected)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(max_shift=-1), "max_shift"), (dict(max_degrees=-1.0), "max_degrees"), (dict(max_degrees=180.5), "max_degrees"),
+    (dict(noise_std=-0.1), "noise_std"),
+])
+def test_augmentation_module_rejects_bad_strengths(kwargs, name):
+    with pytest.raises(ValueError, match=f"'ImageAugmentation' expected '{name}'"):
+        ImageAugmentation(**kwargs)
+
+
+def test_ensemble_repr():
+    members = [_Fixed([1.0, 0.0]), _Fixed([0.0, 1.0])]
+    assert repr(Ensemble(members)) == "Ensemble(2 models, combine='mean')"
+    assert repr(Ensemble(members, "vote")) == "Ensemble(2 models, combine='vote')"
+
+
+def test_random_shift_draws_every_whole_shift_in_the_square_equally_often():
+    """Shifts are uniform on {-max_shift..max_shift}² (both signs, both ends): a single lit pixel, 2500 images."""
+    image = torch.zeros(2500, 1, 7, 7)
+    image[:, 0, 3, 3] = 1.0
+    shifted = random_shift(image, 2, torch.Generator().manual_seed(1))
+    assert shifted.sum(dim=(1, 2, 3)).eq(1).all()
+    rows, cols = torch.nonzero(shifted[:, 0], as_tuple=True)[1:]
+    counts = torch.bincount((rows - 1) * 5 + (cols - 1), minlength=25)
+    assert counts.numel() == 25 and counts.min() > 60 and counts.max() < 140  # 100 expected, sd about 10
+
+
+def test_random_shift_by_zero_is_the_identity():
+    images = torch.rand(3, 2, 5, 4)
+    assert torch.equal(random_shift(images, 0, torch.Generator().manual_seed(0)), images)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: random_shift(torch.rand(2, 1, 4, 4), -1), "'random_shift' expected 'max_shift'"),
+    (lambda: gaussian_noise(torch.rand(2, 1, 4, 4), -0.1), "'gaussian_noise' expected 'std'"),
+    (lambda: gaussian_noise(torch.rand(4, 4), 0.1), "'gaussian_noise' expected 'images'"),
+    (lambda: random_rotation(torch.rand(2, 1, 4, 4), -1.0), "'random_rotation' expected 'max_degrees'"),
+    (lambda: random_rotation(torch.rand(2, 1, 4, 4), 180.5), "'random_rotation' expected 'max_degrees'"),
+    (lambda: random_rotation(torch.rand(4, 4), 5.0), "'random_rotation' expected 'images'"),
+    (lambda: Dropout(-0.1), "'Dropout' expected 'p'"),
+    (lambda: Ensemble([]), "'Ensemble' expected 'models' to hold at least one model"),
+])
+def test_bad_arguments_name_the_function_and_the_argument(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+def test_dropout_defaults_to_half_and_keeps_zero():
+    assert repr(Dropout()) == "Dropout(p=0.5)"
+    x = torch.ones(10)
+    assert torch.equal(Dropout(0.0)(x), x)
+
+
+def test_ensemble_vote_scores_are_vote_shares_with_ties_to_the_higher_mean_probability():
+    # two members vote for class 0, two for class 1; class 1's voters are the more confident
+    members = [_Fixed([1.0, 0.0, 0.0]), _Fixed([1.0, 0.0, 0.0]), _Fixed([0.0, 3.0, 0.0]), _Fixed([0.0, 3.0, 0.0])]
+    x = torch.zeros(3, 1)
+    mean = Ensemble(members)(x)
+    assert mean[0, 1] > mean[0, 0]
+    votes = Ensemble(members, "vote")(x)
+    torch.testing.assert_close(votes, torch.tensor([[0.5, 0.5, 0.0]]).expand(3, -1), atol=1e-5, rtol=0)
+    assert votes.argmax(-1).tolist() == [1, 1, 1]
+
+
+def test_rotations_of_float64_images_keep_float64_precision():
+    images = torch.rand(2, 1, 7, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(6))
+    for image, result in zip(images, rotate(images, 33.3)):
+        assert result.dtype == torch.float64
+        torch.testing.assert_close(result, _reference_rotation(image, 33.3), atol=1e-9, rtol=0)
+    rotated = random_rotation(images, 40.0, torch.Generator().manual_seed(2))
+    # the documented angles, in float64 from the float32 uniform draws
+    radians = (torch.rand(2, generator=torch.Generator().manual_seed(2)) * 2 - 1).double() * math.radians(40.0)
+    for image, angle, result in zip(images, radians.tolist(), rotated):
+        torch.testing.assert_close(result, _reference_rotation(image, math.degrees(angle)), atol=1e-9, rtol=0)
+
+
+@pytest.mark.parametrize("transform, who", [
+    (lambda x: rotate(x, 10.0), "rotate"), (lambda x: random_shift(x, 1), "random_shift"),
+    (lambda x: random_rotation(x, 10.0), "random_rotation"), (lambda x: gaussian_noise(x, 0.1), "gaussian_noise"),
+])
+def test_a_non_tensor_is_a_value_error_naming_the_function(transform, who):
+    with pytest.raises(ValueError, match=rf"'{who}' expected 'images' as a floating tensor of shape \(N, C, H, W\)"):
+        transform([[0.0, 1.0]])

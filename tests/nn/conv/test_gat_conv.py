@@ -149,3 +149,11 @@ def test_lazy_in_channels():
     lazy = GATConv(-1, 3, heads=2)
     lazy(x, MESSY_EDGES)
     compare_calls(lazy, PyGGATConv(5, 3, heads=2), lambda conv, x: conv(x, MESSY_EDGES), x)
+
+
+def test_edge_dim_without_edge_attr_matches_pyg():
+    # a layer built for edge features, called without them, attends over the nodes alone (as PyG)
+    torch.manual_seed(12)
+    x, edge_index = torch.randn(12, 6, dtype=torch.float64), random_graph(12, 40, seed=13)
+    compare_calls(GATConv(6, 4, heads=2, edge_dim=3).double(), PyGGATConv(6, 4, heads=2, edge_dim=3).double(),
+                  lambda conv, x: conv(x, edge_index), x)

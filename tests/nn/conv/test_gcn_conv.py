@@ -222,3 +222,13 @@ def test_gcn_norm_of_a_sparse_adjacency(improved):
     csr = adj_t_of(no_loop, 5, values=weight[:6]).coalesce().to_sparse_csr()
     torch.testing.assert_close(gcn_norm(csr, None, 5, improved)[0].to_dense(),
                                pyg_gcn_norm(csr, None, 5, improved)[0].to_dense())
+
+
+@pytest.mark.parametrize("aggr", ["sum", "mean"])
+def test_without_normalisation_or_weights_matches_pyg_on_both_paths(aggr):
+    # the per-edge path's message with edge_weight=None, and the sparse product's reduction, against PyG's
+    torch.manual_seed(4)
+    edge_index = random_graph(20, 70, seed=8)
+    x = torch.randn(20, 6, dtype=torch.float64)
+    options = dict(normalize=False, add_self_loops=False, aggr=aggr)
+    compare_to_reference(GCNConv(6, 3, **options).double(), PyGGCNConv(6, 3, **options).double(), x, edge_index)

@@ -326,3 +326,41 @@ def test_bad_constructor_arguments():
         MessagePassing(aggr="median")
     with pytest.raises(ValueError, match="'flow'"):
         MessagePassing(flow="both")
+
+
+@pytest.mark.parametrize("aggr", ["sum", "mean", "max"])
+def test_aggregate_called_without_dim_size_counts_nodes_up_to_the_largest_index(aggr):
+    # as a PyG-style override calling super().aggregate(inputs, index) sees it: rows 0..max(index), as torch
+    inputs = torch.arange(12.0).view(6, 2)
+    index = torch.tensor([0, 3, 3, 1, 0, 3])
+    out = MessagePassing(aggr=aggr).aggregate(inputs, index)
+    if aggr == "sum":
+        expected = torch.zeros(4, 2).index_add_(0, index, inputs)
+    else:
+        expected = torch.zeros(4, 2).index_reduce_(0, index, inputs, "mean" if aggr == "mean" else "amax",
+                                                   include_self=False)
+    torch.testing.assert_close(out, expected)
+    assert MessagePassing(aggr=aggr).aggregate(inputs[:0], index[:0]).shape == (0, 2)
+
+
+def test_update_receives_its_keywords_after_the_fused_product():
+    # a layer with a fast path whose update needs a keyword of its own: both paths pass it
+    from gnnlab.nn.functional.sparse import spmm
+
+    class Shifted(MessagePassing):
+        def forward(self, x, edge_index, shift):
+            return self.propagate(edge_index, x=x, shift=shift)
+
+        def message_and_aggregate(self, adj_t, x):
+            return spmm(adj_t, x, reduce="sum")
+
+        def update(self, inputs, shift):
+            return inputs + shift
+
+    edge_index = random_graph(6, 15, seed=2)
+    x, shift = torch.randn(6, 3, dtype=torch.float64), torch.randn(3, dtype=torch.float64)
+    expected = torch.zeros(6, 3, dtype=torch.float64).index_add_(0, edge_index[1], x[edge_index[0]]) + shift
+    layer = Shifted()
+    for use_sparse in (True, False):
+        layer.use_sparse = use_sparse
+        torch.testing.assert_close(layer(x, edge_index, shift), expected)

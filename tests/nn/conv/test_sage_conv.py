@@ -140,3 +140,16 @@ def test_lazy_in_channels():
     compare_calls(lazy, PyGSAGEConv(5, 3), lambda conv, x: conv(x, MESSY_EDGES), x)
     with pytest.raises(ValueError, match="project=True"):
         SAGEConv(-1, 3, project=True)
+
+
+def test_lstm_aggregation_of_a_sparse_bipartite_adjacency_matches_pyg():
+    # the fused path's LSTM branch: 7 sources, 4 targets (the last without in-edges); the coalesced adjacency
+    # orders each target's messages by source, so PyG gets the same distinct edges in that order
+    torch.manual_seed(25)
+    x_src, x_dst, edge_index = bipartite_graph(26)
+    key = torch.unique(edge_index[1] * 7 + edge_index[0])
+    edges = torch.stack([key % 7, key // 7])
+    adj_t = adj_t_of(edges, 7, 4).coalesce()
+    ours, reference = SAGEConv((5, 3), 2, aggr="lstm").double(), PyGSAGEConv((5, 3), 2, aggr="lstm").double()
+    compare_calls(ours, reference, lambda conv, x: conv(x, edges, size=(7, 4)), (x_src, x_dst),
+                  ours_run=lambda conv, x: conv(x, adj_t))
