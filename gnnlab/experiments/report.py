@@ -35,11 +35,57 @@ def _cell(mean: float, std: float, n: int) -> str:
     return f"{mean:.1f} ({n})" if n == 1 else f"{mean:.1f} ± {std:.1f} ({n})"
 
 
+#: the significance level of "differs from the best beyond seed noise"
+ALPHA = 0.05
+SIGNIFICANCE_NOTE = (f"**Bold**: the best mean; ≈: no difference from it beyond seed noise (paired t-test over the "
+                     f"seeds both ran, which share their data, scipy.stats.ttest_rel, p ≥ {ALPHA}); unmarked: "
+                     f"differs from the best (p < {ALPHA}); ? : fewer than 2 paired seeds, not tested.")
+
+
+def significance(rows: list[dict[str, Any]], methods: list[str], datasets: list[str],
+                 metric: str = "accuracy") -> dict[tuple[str, str], str]:
+    """``{(method, dataset): mark}``: ``"best"`` for the highest mean of ``metric``, ``"tie"`` when a paired
+    t-test over the seeds both methods ran (a seed's runs share their split) finds no difference from the best
+    at level :data:`ALPHA`, ``"differs"`` when it does, ``"untested"`` with fewer than two paired seeds."""
+    from scipy.stats import ttest_rel
+
+    by_seed: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    for row in rows:
+        by_seed[(row["method"], row["dataset"])][int(row["seed"])] = float(row[metric])
+    marks = {}
+    for dataset in datasets:
+        present = [m for m in methods if by_seed.get((m, dataset))]
+        if not present:
+            continue
+        best = max(present, key=lambda m: statistics.mean(by_seed[(m, dataset)].values()))
+        for method in present:
+            shared = sorted(set(by_seed[(method, dataset)]) & set(by_seed[(best, dataset)]))
+            if method == best:
+                marks[(method, dataset)] = "best"
+            elif len(shared) < 2:
+                marks[(method, dataset)] = "untested"
+            else:
+                ours = [by_seed[(method, dataset)][seed] for seed in shared]
+                theirs = [by_seed[(best, dataset)][seed] for seed in shared]
+                gaps = {round(a - b, 9) for a, b in zip(ours, theirs)}
+                # the same gap on every seed has no spread (the t statistic is undefined): a constant offset is
+                # a real difference, no gap none
+                differs = gaps != {0.0} if len(gaps) == 1 else ttest_rel(ours, theirs).pvalue < ALPHA
+                marks[(method, dataset)] = "differs" if differs else "tie"
+    return marks
+
+
+def _marked(cell: str, mark: str | None) -> str:
+    return {"best": f"**{cell}**", "tie": f"≈ {cell}", "untested": f"? {cell}"}.get(mark or "", cell)
+
+
 def markdown_table(summary: dict, methods: list[str], datasets: list[str], published: dict[str, Any],
                    split: str, metric: str = "accuracy", names: Mapping[str, str] | None = None,
-                   published_split: str = "public") -> str:
+                   published_split: str = "public", marks: Mapping[tuple[str, str], str] | None = None) -> str:
     """One row per method; for each dataset our mean ± std (n) of ``metric`` and the published figure with its
-    source (only on ``published_split``, the split the papers used). ``names`` maps datasets to display names."""
+    source (only on ``published_split``, the split the papers used). ``names`` maps datasets to display names;
+    ``marks`` (from :func:`significance`) marks the best cell and those within seed noise of it."""
+    marks = marks or {}
     names = names or {}
     header = ["method"]
     for dataset in datasets:
@@ -49,7 +95,8 @@ def markdown_table(summary: dict, methods: list[str], datasets: list[str], publi
     for method in methods:
         cells = [method]
         for dataset in datasets:
-            cells.append(_cell(*summary[(method, dataset)]) if (method, dataset) in summary else "—")
+            cells.append(_marked(_cell(*summary[(method, dataset)]), marks.get((method, dataset)))
+                         if (method, dataset) in summary else "—")
             entry = published.get(dataset, {}).get(method) if split == published_split else None
             figure = entry.get(metric) if entry else None
             cells.append("—" if figure is None else f"{figure:.1f} ({sources.get(entry['source'], entry['source'])})")
@@ -65,8 +112,9 @@ def report_text(comparison: Any, rows: list[dict[str, Any]]) -> str:
     tables = []
     for metric, label in task.metrics.items():
         summary = summarize(rows, comparison.methods, comparison.datasets, metric)
+        marks = significance(rows, comparison.methods, comparison.datasets, metric)
         table = markdown_table(summary, comparison.methods, comparison.datasets, published, comparison.split,
-                               metric, task.datasets, task.published_split)
+                               metric, task.datasets, task.published_split, marks)
         tables.append(table if len(task.metrics) == 1 else f"**{label}**\n\n{table}")
     once = [m for m in comparison.methods if comparison.runs(m) == 1 < comparison.seeds]
     what = task.metrics[task.primary] if len(task.metrics) == 1 else "scores (%)"
@@ -74,6 +122,7 @@ def report_text(comparison: Any, rows: list[dict[str, Any]]) -> str:
     if once:
         note += f"; {', '.join(once)} do not depend on the seed and run once (n = 1)"
     note += f"; {task.published_note}." if task.published_note else "."
+    note += "\n" + SIGNIFICANCE_NOTE
     if comparison.overrides:
         note += "\nOverrides of the configs: " + ", ".join(f"{k} = {v!r}" for k, v in comparison.overrides.items())
     return "\n".join(tables) + note + "\n"
