@@ -56,7 +56,7 @@ def _score_embedding(vectors: np.ndarray, splits: tuple[Data, Data, Data], confi
     return _result(scores, test, time.perf_counter() - start, device)
 
 
-def _walk_embedding(class_name: str) -> Callable[..., LinkResult]:
+def _walk_embedding(class_name: str) -> Callable[..., MethodResult]:
     def run(splits, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
         from gnnlab import embedding
 
@@ -84,7 +84,7 @@ def _spectral(splits, config: dict[str, Any], seed: int, device: torch.device, v
     return _score_embedding(vectors, splits, config, seed, start, "cpu")
 
 
-def _auto_encoder(class_name: str, encoder: str | None = None) -> Callable[..., LinkResult]:
+def _auto_encoder(class_name: str, encoder: str | None = None) -> Callable[..., MethodResult]:
     """A GAE/VGAE with the paper's GCN encoder (``encoder=None``) or a gnnlab model as the encoder."""
     def run(splits, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
         from gnnlab import nn
@@ -114,7 +114,7 @@ def _auto_encoder(class_name: str, encoder: str | None = None) -> Callable[..., 
 LINK_DETERMINISTIC: frozenset[str] = frozenset()
 
 #: method name -> runner, in the order the tables list them (the paper's rows first)
-LINK_METHODS: dict[str, Callable[..., LinkResult]] = {
+LINK_METHODS: dict[str, Callable[..., MethodResult]] = {
     "sc": _spectral,
     "deepwalk": _walk_embedding("DeepWalk"),
     "node2vec": _walk_embedding("Node2Vec"),

@@ -33,9 +33,18 @@ def test_methods_score_the_test_pairs(splits, method):
         assert len(result.curve) == config["train"]["epochs"]
 
 
-def test_gae_learns_the_communities(splits):
+def test_gae_learns_the_communities():
+    # Beyond its planted classes the graph is random, and the features are noise (their inner product scores
+    # chance): the ceiling is the AUC of "same class" as the score. The GAE must get most of the way there from
+    # chance (PyG's GAE reaches 0.84-0.85 on seeds 0-2 here, gnnlab's 0.82-0.85, the ceiling is 0.85).
+    graph = synthetic_graph(300, num_classes=4, avg_degree=8, num_features=32, homophily=0.95, seed=1)
+    splits = link_split(graph, 0.1, 0.2, seed=0)
+    row, col = splits[2].edge_label_index
+    ceiling = roc_auc_score(splits[2].edge_label.numpy(), (graph.y[row] == graph.y[col]).numpy())
+    assert ceiling > 0.84
     config = load_config("gae", task="link", overrides={"gae.epochs": 60})
-    assert LINK_METHODS["gae"](splits, config, 0, "cpu", False).scores["auc"] > 0.75
+    auc = LINK_METHODS["gae"](splits, config, 0, "cpu", False).scores["auc"]
+    assert auc - 0.5 > 0.8 * (ceiling - 0.5)
 
 
 def test_node2vec_uses_the_operator_best_on_validation(splits, monkeypatch):
