@@ -113,13 +113,14 @@ def markdown_table(summary: dict, methods: list[str], datasets: list[str], publi
                    marks: Mapping[tuple[str, str], tuple[str, float | None]] | None = None) -> str:
     """One row per method; for each dataset our mean ± std (n) of ``metric`` and the published figure with its
     source (only on ``published_split``, the split the papers used). ``names`` maps datasets to display names;
-    with ``marks`` (from :func:`significance`) each dataset gets a "vs best" column: the best method, and
-    whether each other one differs from it beyond seed noise (:data:`SIGNIFICANCE_NOTE`)."""
+    with ``marks`` (from :func:`significance`) each dataset gets a "vs best" column, after all the scores: the
+    best method, and whether each other one differs from it beyond seed noise (:data:`SIGNIFICANCE_NOTE`)."""
     names = names or {}
     header = ["method"]
     for dataset in datasets:
-        name = names.get(dataset, dataset)
-        header += [f"{name} (ours)", f"{name} (published)"] + ([f"{name} vs best"] if marks is not None else [])
+        header += [f"{names.get(dataset, dataset)} (ours)", f"{names.get(dataset, dataset)} (published)"]
+    if marks is not None:  # after the scores, so that those read as before
+        header += [f"{names.get(dataset, dataset)} vs best" for dataset in datasets]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     sources = published.get("sources", {})
     for method in methods:
@@ -129,8 +130,8 @@ def markdown_table(summary: dict, methods: list[str], datasets: list[str], publi
             entry = published.get(dataset, {}).get(method) if split == published_split else None
             figure = entry.get(metric) if entry else None
             cells.append("—" if figure is None else f"{figure:.1f} ({sources.get(entry['source'], entry['source'])})")
-            if marks is not None:
-                cells.append(_verdict(marks.get((method, dataset))))
+        if marks is not None:
+            cells += [_verdict(marks.get((method, dataset))) for dataset in datasets]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -91,6 +91,19 @@ def test_table_shows_the_verdicts_beside_unmarked_cells_and_the_caption_names_th
     assert "paired t-test (scipy.stats.ttest_rel)" in SIGNIFICANCE_NOTE and f"p < {ALPHA}" in SIGNIFICANCE_NOTE
 
 
+def test_the_verdict_columns_follow_every_dataset_s_scores():
+    rows = _rows({"a": [80.0, 81.0], "b": [70.0, 72.0]}, "cora") + _rows({"a": [60.0, 62.0], "b": [61.0, 64.0]},
+                                                                        "citeseer")
+    datasets = ["cora", "citeseer"]
+    table = markdown_table(summarize(rows, ["a", "b"], datasets), ["a", "b"], datasets, {"sources": {}}, "public",
+                           names={"cora": "Cora", "citeseer": "CiteSeer"}, marks=significance(rows, ["a", "b"], datasets))
+    assert ("| method | Cora (ours) | Cora (published) | CiteSeer (ours) | CiteSeer (published) | Cora vs best | "
+            "CiteSeer vs best |") in table
+    # b on CiteSeer: gaps +1, +2 over a, t = 3, p = 1 - 2 atan(3) / pi
+    assert (f"| a | 80.5 ± 0.7 (2) | — | 61.0 ± 1.4 (2) | — | **best** | ≈ (p = "
+            f"{1 - 2 * math.atan(3) / math.pi:.2g}) |") in table
+
+
 @pytest.mark.parametrize("dataset", ["cora", "citeseer"])
 def test_each_dataset_has_its_own_best(dataset):
     rows = _rows({"a": [1.0, 2.0], "b": [3.0, 4.0]}, "cora") + _rows({"a": [5.0, 6.0], "b": [1.0, 2.0]}, "citeseer")
