@@ -88,7 +88,7 @@ class Comparison:
         except OSError as error:
             fail("gnnlab compare", "a writable output directory ('out_dir')", f"{self.folder}: {error.strerror}")
         # temporary files of a run killed mid-write (this run name has one writer)
-        for written in ("runs.json", "runs.csv", "embeddings/*.npy"):
+        for written in ("runs.json", "runs.csv", "embeddings/*.npy", "predictions/*.npy"):
             remove_stale_temporaries(self.folder / written)
 
     # -- the record ------------------------------------------------------------------------------
@@ -167,9 +167,10 @@ class Comparison:
                 data_cache[data_key] = self.task.load_data(dataset, split, data_key[1])
             result = self.task.methods[method](data_cache[data_key], self.configs[method], seed, self.device, False)
             self.rows.append(self._row(method, dataset, seed, result))
-            if result.embedding is not None and seed == 0:
-                with atomic_write(self.folder / "embeddings" / f"{method}-{dataset}-{split}.npy", "wb") as handle:
-                    np.save(handle, result.embedding.astype(np.float32))
+            for folder, array in (("embeddings", result.embedding), ("predictions", result.predictions)):
+                if array is not None and seed == 0:
+                    with atomic_write(self.folder / folder / f"{method}-{dataset}-{split}.npy", "wb") as handle:
+                        np.save(handle, array.astype(np.float32))
             self._save()
         return self.rows
 

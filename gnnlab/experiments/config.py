@@ -23,7 +23,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 #: overrides of ``--quick``: a smoke test of the whole pipeline, not a measurement
 QUICK = {"epochs": 5, "walks_per_node": 1, "walk_length": 10, "pairs_per_node": 20, "iterations": 5,
-         "early_stopping": None, "patience": 5}
+         "early_stopping": None, "patience": 5, "n_components": 8}
 
 
 def _config_folder(task: str) -> Any:

@@ -1,7 +1,7 @@
 """The methods of the link-prediction comparison (Kipf & Welling 2016, Table 1): each trains on the training graph
 of a :func:`~gnnlab.data.link_split` and scores the held-out edges against as many non-edges.
 
-Every method is a function ``(splits, config, seed, device, verbose) -> LinkResult``; ``splits`` is
+Every method is a function ``(splits, config, seed, device, verbose) -> MethodResult``; ``splits`` is
 ``(train, val, test)`` and ``config`` the method's TOML file as a dict (``[model]`` and ``[train]`` tables;
 the embeddings' ``[score]`` table picks how pairs are scored).
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,38 +18,27 @@ from torch_geometric.data import Data
 from gnnlab.data.link_split import link_split
 from gnnlab.data.planetoid import load_planetoid
 from gnnlab.embedding.link_features import OPERATORS, link_scores
+from gnnlab.experiments.methods import MethodResult
 
 
-@dataclass
-class LinkResult:
-    auc: float
-    ap: float
-    train_time: float
-    device: str
-    #: test scores and labels, for ROC curves
-    scores: np.ndarray
-    labels: np.ndarray
-    #: per-epoch validation AUC (GNNs), for training curves
-    curve: list[float] = field(default_factory=list)
-    #: how pairs were scored (``inner`` or the node2vec operator chosen on the validation pairs)
-    operator: str = "inner"
-
-
-def link_data(dataset: str, seed: int) -> tuple[Data, Data, Data]:
+def link_data(dataset: str, split: str = "random", seed: int = 0) -> tuple[Data, Data, Data]:
     """The split of one seed: raw binary features (as the paper's code) and the VGAE protocol's 85/5/10."""
     return link_split(load_planetoid(dataset, normalize_features=False), val=0.05, test=0.10, seed=seed)
 
 
-def _result(scores: np.ndarray, test: Data, train_time: float, device: str, **extra: Any) -> LinkResult:
+def _result(scores: np.ndarray, test: Data, train_time: float, device: str,
+            curve: list[float] | None = None) -> MethodResult:
+    """ROC-AUC and average precision (scikit-learn) of the test scores, with the scores for ROC curves."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     labels = test.edge_label.cpu().numpy()
-    return LinkResult(float(roc_auc_score(labels, scores)), float(average_precision_score(labels, scores)),
-                      train_time, device, np.asarray(scores, dtype=np.float32), labels.astype(np.int8), **extra)
+    scores = np.asarray(scores, dtype=np.float64)
+    metrics = {"auc": float(roc_auc_score(labels, scores)), "ap": float(average_precision_score(labels, scores))}
+    return MethodResult(metrics, train_time, device, curve or [], predictions=np.stack([scores, labels]))
 
 
 def _score_embedding(vectors: np.ndarray, splits: tuple[Data, Data, Data], config: dict[str, Any], seed: int,
-                     start: float, device: str) -> LinkResult:
+                     start: float, device: str) -> MethodResult:
     """Inner product, or the edge operator (``[score] operators``) with the best validation AUC."""
     from sklearn.metrics import roc_auc_score
 
@@ -65,11 +53,11 @@ def _score_embedding(vectors: np.ndarray, splits: tuple[Data, Data, Data], confi
                                                                     seed=seed))
             best, best_auc = (operator, auc) if auc > best_auc else (best, best_auc)
     scores = link_scores(vectors, train, test.edge_label_index, best, seed=seed)
-    return _result(scores, test, time.perf_counter() - start, device, operator=best)
+    return _result(scores, test, time.perf_counter() - start, device)
 
 
-def _walk_embedding(class_name: str) -> Callable[..., LinkResult]:
-    def run(splits, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> LinkResult:
+def _walk_embedding(class_name: str) -> Callable[..., MethodResult]:
+    def run(splits, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
         from gnnlab import embedding
 
         start = time.perf_counter()
@@ -80,7 +68,7 @@ def _walk_embedding(class_name: str) -> Callable[..., LinkResult]:
     return run
 
 
-def _spectral(splits, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> LinkResult:
+def _spectral(splits, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
     """Spectral embedding of the training graph (Tang & Liu 2011, the paper's "SC"): the bottom eigenvectors
     of the normalised Laplacian (scikit-learn's ``SpectralEmbedding``)."""
     import scipy.sparse as sp
@@ -96,9 +84,9 @@ def _spectral(splits, config: dict[str, Any], seed: int, device: torch.device, v
     return _score_embedding(vectors, splits, config, seed, start, "cpu")
 
 
-def _auto_encoder(class_name: str, encoder: str | None = None) -> Callable[..., LinkResult]:
+def _auto_encoder(class_name: str, encoder: str | None = None) -> Callable[..., MethodResult]:
     """A GAE/VGAE with the paper's GCN encoder (``encoder=None``) or a gnnlab model as the encoder."""
-    def run(splits, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> LinkResult:
+    def run(splits, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
         from gnnlab import nn
         from gnnlab.train import fit_link_predictor
 
@@ -122,8 +110,11 @@ def _auto_encoder(class_name: str, encoder: str | None = None) -> Callable[..., 
     return run
 
 
+#: methods whose runs do not depend on the seed for a given split (none: the split is drawn per seed)
+LINK_DETERMINISTIC: frozenset[str] = frozenset()
+
 #: method name -> runner, in the order the tables list them (the paper's rows first)
-LINK_METHODS: dict[str, Callable[..., LinkResult]] = {
+LINK_METHODS: dict[str, Callable[..., MethodResult]] = {
     "sc": _spectral,
     "deepwalk": _walk_embedding("DeepWalk"),
     "node2vec": _walk_embedding("Node2Vec"),

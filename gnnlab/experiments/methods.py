@@ -29,6 +29,8 @@ class MethodResult:
     curve: list[float] = field(default_factory=list)
     #: ``(N, d)`` node representations, for t-SNE plots (embeddings and GNN hidden layers)
     embedding: np.ndarray | None = None
+    #: ``(2, K)`` test scores and true labels, for ROC curves (link prediction)
+    predictions: np.ndarray | None = None
 
 
 def gnn_method(model_class: str | type[torch.nn.Module]) -> Callable[..., MethodResult]:

@@ -35,15 +35,92 @@ def _cell(mean: float, std: float, n: int) -> str:
     return f"{mean:.1f} ({n})" if n == 1 else f"{mean:.1f} ± {std:.1f} ({n})"
 
 
+#: the significance level of "differs from the best beyond seed noise"
+ALPHA = 0.05
+#: the caption of the "vs best" columns: which test, on what, and what the marks mean
+SIGNIFICANCE_NOTE = (
+    "vs best: each method against the best one (the highest mean among the methods run on at least two seeds; "
+    "'best of n ≥ 2' where a method run once scores higher), "
+    "paired over the seeds both ran, which share their data: two-sided paired t-test (scipy.stats.ttest_rel); "
+    f"'≈' no difference beyond seed noise (p ≥ {ALPHA}), 'differs' a difference beyond it (p < {ALPHA}). "
+    "A method run once (n = 1) has no seed noise to test against and is not marked ('n = 1, not tested'); "
+    "'not tested' also where fewer than two seeds are shared with the best.")
+
+
+def significance(rows: list[dict[str, Any]], methods: list[str], datasets: list[str],
+                 metric: str = "accuracy") -> dict[tuple[str, str], tuple[str, float | None]]:
+    """``{(method, dataset): (mark, p)}`` for ``metric``, each method against the best one of its dataset.
+
+    The best is the highest mean among the methods with at least two runs (a method run once, being
+    deterministic on fixed data, has no seed noise and cannot be tested). Every other method is paired with
+    it over the seeds both ran (a seed's runs share their split) and a two-sided paired t-test
+    (``scipy.stats.ttest_rel``) gives ``p``. Marks: ``"best"``; ``"tie"`` (``p >= ALPHA``); ``"differs"``
+    (``p < ALPHA``); ``"best tested"`` instead of ``"best"`` when a method run once has a higher
+    mean; ``"once"`` for a method with a single run; ``"unpaired"`` with fewer than two seeds
+    shared with the best. ``p`` is ``None`` where nothing was tested. A gap that is the same on every seed has
+    no spread (the t statistic is infinite, or undefined for no gap): ``p`` is 0 for a non-zero gap, 1 for none.
+    """
+    by_seed: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    for row in rows:
+        by_seed[(row["method"], row["dataset"])][int(row["seed"])] = float(row[metric])
+    marks: dict[tuple[str, str], tuple[str, float | None]] = {}
+    for dataset in datasets:
+        present = [m for m in methods if by_seed.get((m, dataset))]
+        seeded = [m for m in present if len(by_seed[(m, dataset)]) >= 2]
+        means = {m: statistics.mean(by_seed[(m, dataset)].values()) for m in present}
+        best = max(seeded, key=means.__getitem__, default=None)
+        for method in present:
+            scores = by_seed[(method, dataset)]
+            if method == best:
+                # a method run once may score higher: the reference is then only the best of the tested ones
+                marks[(method, dataset)] = ("best" if means[best] >= max(means.values()) else "best tested", None)
+            elif len(scores) < 2:
+                marks[(method, dataset)] = ("once", None)
+            else:
+                shared = sorted(set(scores) & set(by_seed[(best, dataset)]))
+                if len(shared) < 2:
+                    marks[(method, dataset)] = ("unpaired", None)
+                    continue
+                p = paired_p_value([scores[s] for s in shared], [by_seed[(best, dataset)][s] for s in shared])
+                marks[(method, dataset)] = ("tie" if p >= ALPHA else "differs", p)
+    return marks
+
+
+def paired_p_value(ours: list[float], theirs: list[float]) -> float:
+    """Two-sided p-value of the paired t-test of ``ours`` against ``theirs`` (``scipy.stats.ttest_rel``);
+    a constant gap (no spread, where scipy returns NaN or an unreliable value) gives 0, no gap 1."""
+    from scipy.stats import ttest_rel
+
+    gaps = {round(a - b, 9) for a, b in zip(ours, theirs)}
+    if len(gaps) == 1:
+        return 1.0 if gaps == {0.0} else 0.0
+    return float(ttest_rel(ours, theirs).pvalue)
+
+
+def _verdict(mark: tuple[str, float | None] | None) -> str:
+    """The text of a "vs best" cell."""
+    if mark is None:
+        return "—"
+    kind, p = mark
+    shown = "" if p is None else (" (p < 0.001)" if p < 0.001 else f" (p = {p:.2g})")
+    return {"best": "**best**", "best tested": "**best of n ≥ 2**", "tie": "≈", "differs": "differs", "once": "n = 1, not tested",
+            "unpaired": "not tested"}[kind] + shown
+
+
 def markdown_table(summary: dict, methods: list[str], datasets: list[str], published: dict[str, Any],
                    split: str, metric: str = "accuracy", names: Mapping[str, str] | None = None,
-                   published_split: str = "public") -> str:
+                   published_split: str = "public",
+                   marks: Mapping[tuple[str, str], tuple[str, float | None]] | None = None) -> str:
     """One row per method; for each dataset our mean ± std (n) of ``metric`` and the published figure with its
-    source (only on ``published_split``, the split the papers used). ``names`` maps datasets to display names."""
+    source (only on ``published_split``, the split the papers used). ``names`` maps datasets to display names;
+    with ``marks`` (from :func:`significance`) each dataset gets a "vs best" column, after all the scores: the
+    best method, and whether each other one differs from it beyond seed noise (:data:`SIGNIFICANCE_NOTE`)."""
     names = names or {}
     header = ["method"]
     for dataset in datasets:
         header += [f"{names.get(dataset, dataset)} (ours)", f"{names.get(dataset, dataset)} (published)"]
+    if marks is not None:  # after the scores, so that those read as before
+        header += [f"{names.get(dataset, dataset)} vs best" for dataset in datasets]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     sources = published.get("sources", {})
     for method in methods:
@@ -53,6 +130,8 @@ def markdown_table(summary: dict, methods: list[str], datasets: list[str], publi
             entry = published.get(dataset, {}).get(method) if split == published_split else None
             figure = entry.get(metric) if entry else None
             cells.append("—" if figure is None else f"{figure:.1f} ({sources.get(entry['source'], entry['source'])})")
+        if marks is not None:
+            cells += [_verdict(marks.get((method, dataset))) for dataset in datasets]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -65,8 +144,9 @@ def report_text(comparison: Any, rows: list[dict[str, Any]]) -> str:
     tables = []
     for metric, label in task.metrics.items():
         summary = summarize(rows, comparison.methods, comparison.datasets, metric)
+        marks = significance(rows, comparison.methods, comparison.datasets, metric)
         table = markdown_table(summary, comparison.methods, comparison.datasets, published, comparison.split,
-                               metric, task.datasets, task.published_split)
+                               metric, task.datasets, task.published_split, marks)
         tables.append(table if len(task.metrics) == 1 else f"**{label}**\n\n{table}")
     once = [m for m in comparison.methods if comparison.runs(m) == 1 < comparison.seeds]
     what = task.metrics[task.primary] if len(task.metrics) == 1 else "scores (%)"
@@ -74,6 +154,7 @@ def report_text(comparison: Any, rows: list[dict[str, Any]]) -> str:
     if once:
         note += f"; {', '.join(once)} do not depend on the seed and run once (n = 1)"
     note += f"; {task.published_note}." if task.published_note else "."
+    note += "\n" + SIGNIFICANCE_NOTE
     if comparison.overrides:
         note += "\nOverrides of the configs: " + ", ".join(f"{k} = {v!r}" for k, v in comparison.overrides.items())
     return "\n".join(tables) + note + "\n"

@@ -84,7 +84,36 @@ NODE = Task(
     published_note="published figures are for the public Planetoid split",
 )
 
-#: the tasks ``gnnlab compare --task`` offers, by name
-TASKS: dict[str, Task] = {"node": NODE}
+def _load_link_data(dataset: str, split: str, seed: int) -> tuple[Data, Data, Data]:
+    from gnnlab.experiments.link_methods import link_data
 
-__all__ = ["Task", "NODE", "TASKS", "Plot"]
+    return link_data(dataset, split, seed)
+
+
+def _link_task() -> Task:
+    from gnnlab.experiments.link_methods import LINK_DETERMINISTIC, LINK_METHODS
+    from gnnlab.experiments.link_report import plot_link_scores, plot_roc
+
+    return Task(
+        name="link",
+        description="link prediction",
+        methods=LINK_METHODS,
+        datasets=DATASETS,
+        load_data=_load_link_data,
+        splits={"random": True},
+        metrics={"auc": "test ROC-AUC (%)", "ap": "test average precision (%)"},
+        deterministic=LINK_DETERMINISTIC,
+        plots=(("scores", plot_link_scores), ("roc", plot_roc), ("curves", plot_curves)),
+        published_split="random",
+        published_note="the split hides 5% (validation) and 10% (test) of the edges per seed, with as many "
+                       "non-edges (Kipf & Welling 2016, whose figures are published)",
+    )
+
+
+#: link prediction on Cora and CiteSeer (Kipf & Welling 2016, Table 1): an 85/5/10 edge split per seed
+LINK = _link_task()
+
+#: the tasks ``gnnlab compare --task`` offers, by name
+TASKS: dict[str, Task] = {"node": NODE, "link": LINK}
+
+__all__ = ["Task", "NODE", "LINK", "TASKS", "Plot"]
