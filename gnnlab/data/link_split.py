@@ -62,7 +62,7 @@ def link_split(data: Data, val: float = 0.05, test: float = 0.10, seed: int = 0)
              "(lower 'val' or 'test')", f"{num_pairs - num_edges} non-edges ({num_nodes} nodes, {num_edges} edges)")
     generator = make_generator(seed, keys.device)
     negatives = sample_non_edge_keys(keys, num_nodes, num_test + num_val, generator)
-    keys = keys[torch.randperm(num_edges, generator=generator, device=keys.device)]
+    keys = keys.index_select(0, torch.randperm(num_edges, generator=generator, device=keys.device))
     edges = torch.stack([keys // num_nodes, keys % num_nodes])
     negatives = torch.stack([negatives // num_nodes, negatives % num_nodes])
     test_pos, val_pos = edges[:, :num_test], edges[:, num_test:num_test + num_val]
@@ -108,8 +108,9 @@ def _undirected_edge_keys(who: str, edge_index: Tensor, num_nodes: int) -> Tenso
     ``ValueError`` when some edge is stored in one direction only."""
     row, col = edge_index[0].long(), edge_index[1].long()
     upper, lower = row < col, row > col
-    forward = sorted_unique(row[upper] * num_nodes + col[upper])  # one of the two comes sorted from PyG
-    backward = sorted_unique(col[lower] * num_nodes + row[lower])
+    key = row * num_nodes + col
+    forward = sorted_unique(key[upper])  # one of the two comes sorted from PyG
+    backward = sorted_unique((col * num_nodes + row)[lower])
     if not torch.equal(forward, backward):
         missing = int((~torch.isin(forward, backward)).sum() + (~torch.isin(backward, forward)).sum())
         fail(who, "'data' to be an undirected graph with every edge stored in both directions (the protocol "
