@@ -256,9 +256,11 @@ class _NodeClassification:
 
 def _metrics(logits: Tensor, y: Tensor, masks: dict[str, Tensor]) -> dict[str, float]:
     """Loss and accuracy on each mask, computed on the device and copied to the host once (an empty mask
-    gives NaN for both)."""
+    gives NaN for both). Nodes outside every mask may carry any label (e.g. -1 for unlabelled): their loss is
+    computed against a clamped label and weighted by zero."""
     correct = (logits.argmax(dim=-1) == y).to(torch.float64)
-    losses = F.cross_entropy(logits, y, reduction="none").to(torch.float64)
+    target = y.clamp(0, logits.size(-1) - 1)
+    losses = F.cross_entropy(logits, target, reduction="none").to(torch.float64)
     names = list(masks)
     stacked = torch.stack([masks[name] for name in names]).to(torch.float64)  # (M, N)
     count = stacked.sum(dim=1)

@@ -133,3 +133,6 @@ def test_metrics_per_mask_match_a_plain_computation():
                                                     rel=1e-6)
     assert math.isnan(got["test_acc"]) and math.isnan(got["test_loss"])
     assert set(got) == {f"{name}_{kind}" for name in masks for kind in ("loss", "acc")}
+    unlabelled = y.clone()
+    unlabelled[~(masks["train"] | masks["val"])] = -1  # labels outside every mask do not count
+    assert _metrics(logits, unlabelled, masks) == pytest.approx(got, nan_ok=True)
