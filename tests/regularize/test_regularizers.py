@@ -108,7 +108,12 @@ def test_augmentation_module_is_shift_then_rotation_then_noise(strengths):
     max_shift, max_degrees, noise_std = strengths
     x = torch.rand(4, 1, 9, 7)
     out = ImageAugmentation(max_shift, max_degrees, noise_std, seed=3)(x)
-    generator = torch.Generator().manual_seed(3)
+    assert torch.equal(out, _steps_in_order(x, strengths, torch.Generator().manual_seed(3)))
+
+
+def _steps_in_order(x, strengths, generator):
+    """The reference: shift, rotation, noise, each only at a non-zero strength, all from ``generator``."""
+    max_shift, max_degrees, noise_std = strengths
     expected = x
     if max_shift:
         expected = random_shift(expected, max_shift, generator)
@@ -116,7 +121,7 @@ def test_augmentation_module_is_shift_then_rotation_then_noise(strengths):
         expected = random_rotation(expected, max_degrees, generator)
     if noise_std:
         expected = gaussian_noise(expected, noise_std, generator)
-    assert torch.equal(out, expected)
+    return expected
 
 
 def test_augmentation_module_defaults():
@@ -154,14 +159,7 @@ def test_augmentation_module_over_several_batches_draws_only_for_its_steps(stren
     augment = ImageAugmentation(max_shift, max_degrees, noise_std, seed=9)
     generator = torch.Generator().manual_seed(9)
     for x in batches:
-        expected = x
-        if max_shift:
-            expected = random_shift(expected, max_shift, generator)
-        if max_degrees:
-            expected = random_rotation(expected, max_degrees, generator)
-        if noise_std:
-            expected = gaussian_noise(expected, noise_std, generator)
-        assert torch.equal(augment(x), expected)
+        assert torch.equal(augment(x), _steps_in_order(x, strengths, generator))
 
 
 @pytest.mark.parametrize("kwargs, name", [
