@@ -25,8 +25,12 @@ _SOURCE = "https://github.com/kimiyoung/planetoid/tree/master/data"
 
 
 def bundled_root() -> Path:
-    """The folder of the Planetoid files shipped with gnnlab (the package ``gnnlab.datasets``)."""
-    return Path(str(resources.files("gnnlab.datasets")))
+    """The folder of the Planetoid files shipped with gnnlab: the package ``gnnlab.datasets`` when gnnlab is
+    installed, the repository's ``datasets/`` when it runs from a source checkout on ``PYTHONPATH``."""
+    try:
+        return Path(str(resources.files("gnnlab.datasets")))
+    except ModuleNotFoundError:  # not installed: datasets/ sits beside the gnnlab/ package folder
+        return Path(__file__).resolve().parents[2] / "datasets"
 
 
 def default_root() -> Path:

@@ -38,7 +38,7 @@ def test_pinned_batches_copy_to_cuda_unchanged(data, num_workers, cuda):
 
 def test_graph_on_cuda_samples_on_cuda_and_matches_full_graph(data, cuda):
     """With every neighbour taken, a GPU-held graph's batches give the seeds their full-graph logits."""
-    on_gpu = data.to(cuda)
+    on_gpu = data.clone().to(cuda)  # PyG's Data.to moves in place
     loader = NeighborLoader(on_gpu, [-1, -1], batch_size=50, seed=0)
     assert loader.sample_generator.device.type == "cuda"
     torch.manual_seed(0)
@@ -53,14 +53,14 @@ def test_graph_on_cuda_samples_on_cuda_and_matches_full_graph(data, cuda):
 
 
 def test_graph_on_cuda_repeats_with_the_seed(data, cuda):
-    on_gpu = data.to(cuda)
+    on_gpu = data.clone().to(cuda)  # PyG's Data.to moves in place
     first, second = (NeighborLoader(on_gpu, [3, 3], seed=7).sample(torch.arange(20)) for _ in range(2))
     assert torch.equal(first.n_id, second.n_id) and torch.equal(first.edge_index, second.edge_index)
 
 
 def test_graph_on_cuda_refuses_pinning_and_worker_processes(data, cuda):
     """Pinning applies to host memory, and forked workers cannot use CUDA: both are clear errors up front."""
-    on_gpu = data.to(cuda)
+    on_gpu = data.clone().to(cuda)  # PyG's Data.to moves in place
     with pytest.raises(ValueError, match="pin_memory"):
         NeighborLoader(on_gpu, [5], pin_memory=True)
     with pytest.raises(ValueError, match="num_workers"):

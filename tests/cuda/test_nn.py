@@ -35,7 +35,7 @@ MODELS = {
     "gcn": lambda: GCN(12, 3, hidden_channels=8, num_layers=3),
     "sage": lambda: GraphSAGE(12, 3, hidden_channels=8),
     "gat": lambda: GAT(12, 3, hidden_channels=4, heads=2),
-    "ggnn": lambda: GGNN(12, 3, hidden_channels=16, num_steps=2),
+    "ggnn": lambda: GGNN(12, 3, hidden_channels=16, num_layers=2),
 }
 
 
@@ -110,7 +110,7 @@ def test_gcn_weight_gradient_path_on_cuda(cuda):
     results = []
     for device in ("cpu", cuda):
         layer = copy.deepcopy(conv).to(device)
-        weight = edge_weight.to(device).requires_grad_(True)
+        weight = edge_weight.detach().clone().to(device).requires_grad_(True)  # a leaf on each device
         layer(x.to(device), edge_index.to(device), weight).square().sum().backward()
         results.append(weight.grad.cpu())
     torch.testing.assert_close(results[1], results[0], **TOLERANCE)

@@ -146,7 +146,7 @@ def test_link_prediction_on_cuda_matches_cpu_loss_and_learns():
     z = torch.randn(400, 16, generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 3
     losses, grads = [], []
     for device in ("cpu", "cuda"):
-        leaf = z.to(device).requires_grad_()
+        leaf = z.clone().to(device).requires_grad_()  # a leaf on each device
         loss = adjacency_loss(leaf, train.edge_index.to(device))
         loss.backward()
         losses.append(float(loss))

@@ -119,6 +119,21 @@ def test_bundled_files_come_from_the_package_with_their_licence(monkeypatch):
         assert all((default_root() / name / "raw" / f).is_file() for f in raw_file_names(name))
 
 
+def test_source_checkout_finds_the_repository_datasets(monkeypatch):
+    """Run from a checkout on PYTHONPATH (not installed), ``gnnlab.datasets`` does not exist: the files are the
+    repository's ``datasets/``, beside the ``gnnlab/`` folder."""
+    from importlib import resources
+
+    def not_installed(anchor):
+        raise ModuleNotFoundError(f"No module named {anchor!r}")
+
+    monkeypatch.setattr(resources, "files", not_installed)
+    root = planetoid.bundled_root()
+    assert root == Path(planetoid.__file__).resolve().parents[2] / "datasets"
+    if (Path(__file__).resolve().parents[2] / "gnnlab").is_dir():  # these tests run from the checkout
+        assert all((root / "Cora" / "raw" / f).is_file() for f in raw_file_names("Cora"))
+
+
 def test_bundled_files_are_processed_into_the_user_cache(tmp_path, monkeypatch, no_network):
     # gnnlab never writes into its installed package
     monkeypatch.delenv("GNNLAB_DATA", raising=False)
