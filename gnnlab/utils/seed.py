@@ -23,11 +23,11 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
     and sparse products accumulate with atomics in no fixed order, so the last bits of sums can differ
     from run to run. ``deterministic=True`` calls ``torch.use_deterministic_algorithms(True,
     warn_only=True)`` (``index_add_`` and ``scatter_add_`` then take deterministic kernels) and sets
-    ``CUBLAS_WORKSPACE_CONFIG``; the known CUDA exceptions, which then warn instead of failing, are
-    ``scatter_reduce`` with ``"amax"`` (max aggregation, the attention softmax's maximum; a maximum does not
-    depend on order, so its values still repeat) and the cuSPARSE CSR product (GCN/GraphSAGE's sparse path),
-    whose summation order is not fixed: expect differences in the last bits there. Not verified on a GPU
-    in this project's CI (it has none); ``tests/cuda`` checks it wherever a GPU runs the suite.
+    ``CUBLAS_WORKSPACE_CONFIG``; gnnlab's sparse products (sparse features, GCN/GraphSAGE/GGNN's cached
+    adjacency) then sum their rows with ``index_add_`` instead of cuSPARSE, whose order of summation is not
+    fixed. The one known CUDA exception, which warns instead of failing, is ``scatter_reduce`` with
+    ``"amax"`` (max aggregation, the attention softmax's maximum): a maximum does not depend on the order, so
+    its values still repeat. ``tests/cuda`` checks that training every model twice repeats bit for bit.
 
     cuBLAS reads ``CUBLAS_WORKSPACE_CONFIG`` when it starts, so call this before any CUDA work in the
     process; called later, it logs a warning that cuBLAS products may not repeat.

@@ -115,9 +115,7 @@ class _SparseDenseMatmul(torch.autograd.Function):
     @staticmethod
     def forward(ctx, matrix: SparseMatrix, dense: Tensor) -> Tensor:
         ctx.matrix = matrix
-        values = matrix.values.to(dense.dtype)
-        out = _csr(matrix.crow, matrix.col, values, matrix.shape) @ dense
-        return out
+        return _product(matrix.crow, matrix.col, matrix.values.to(dense.dtype), matrix.shape, dense)
 
     @staticmethod
     def backward(ctx, grad: Tensor):
@@ -125,8 +123,24 @@ class _SparseDenseMatmul(torch.autograd.Function):
         if not ctx.needs_input_grad[1]:
             return None, None
         values_t = matrix.values[matrix.perm_t].to(grad.dtype)
-        transposed = _csr(matrix.crow_t, matrix.col_t, values_t, (matrix.shape[1], matrix.shape[0]))
-        return None, transposed @ grad.contiguous()
+        return None, _product(matrix.crow_t, matrix.col_t, values_t, (matrix.shape[1], matrix.shape[0]),
+                              grad.contiguous())
+
+
+def _deterministic_gather(dense: Tensor) -> bool:
+    """Whether a product must avoid cuSPARSE: on CUDA with ``torch.use_deterministic_algorithms(True)``."""
+    return dense.is_cuda and torch.are_deterministic_algorithms_enabled()
+
+
+def _product(crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int], dense: Tensor) -> Tensor:
+    """The CSR product ``A @ dense``. cuSPARSE sums a row's terms in no fixed order, so under deterministic
+    algorithms on CUDA the rows are summed by ``index_add_`` instead (a deterministic kernel in that mode):
+    the same sums, repeatable bit for bit, at the cost of an ``(nnz, F)`` temporary."""
+    if not _deterministic_gather(dense):
+        return _csr(crow, col, values, shape) @ dense
+    row = torch.repeat_interleave(torch.arange(shape[0], device=crow.device), crow[1:] - crow[:-1])
+    terms = dense.index_select(0, col).mul_(values.view(-1, 1))
+    return dense.new_zeros(shape[0], dense.size(1)).index_add_(0, row, terms)
 
 
 def sparse_linear(x: SparseMatrix, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -198,5 +212,8 @@ def spmm(adj: SparseMatrix | Tensor, x: Tensor, reduce: str = "sum") -> Tensor:
         return scatter(messages, row, adj.shape[0], reduce)
     if adj.layout != torch.sparse_csr and reduce != "sum":
         adj = adj.to_sparse_csr()
+    if reduce == "sum" and _deterministic_gather(x):  # cuSPARSE's order of summation is not fixed
+        row, col, values = sparse_entries(adj)
+        return scatter(values.to(x.dtype).view(-1, 1) * x.index_select(0, col), row, adj.shape[0], "sum")
     adj = adj.to(x.dtype) if adj.dtype != x.dtype else adj
     return torch.sparse.mm(adj, x) if reduce == "sum" else torch.sparse.mm(adj, x, reduce)

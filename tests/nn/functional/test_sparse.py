@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 import torch
 
 from gnnlab.nn.functional import SparseMatrix, sparse_linear
@@ -36,3 +37,34 @@ def test_with_values_keeps_structure():
     doubled = matrix.with_values(matrix.values * 2)
     torch.testing.assert_close(doubled.to_dense(), dense * 2)
     torch.testing.assert_close(doubled.csr_t().to_dense(), (dense * 2).t())
+
+
+def test_deterministic_gather_path_equals_the_csr_product(monkeypatch):
+    """Under deterministic algorithms on CUDA the products sum rows with ``index_add_`` instead of cuSPARSE;
+    forced here on the CPU, that path gives the CSR product's values and gradients (sparse features through
+    ``sparse_linear``, an adjacency through ``spmm`` as a SparseMatrix and as a torch.sparse tensor)."""
+    from gnnlab.nn.functional import sparse, spmm
+
+    generator = torch.Generator().manual_seed(2)
+    row = torch.randint(0, 8, (40,), generator=generator)
+    col = torch.randint(0, 6, (40,), generator=generator)
+    values = torch.rand(40, generator=generator, dtype=torch.float64)
+    matrix = SparseMatrix.from_coo(row, col, values, (8, 6))
+    coo = torch.sparse_coo_tensor(torch.stack([row, col]), values, (8, 6), check_invariants=True)
+    x = torch.randn(6, 5, dtype=torch.float64, generator=generator)
+    weight = torch.randn(3, 6, dtype=torch.float64, generator=generator)
+
+    def run():
+        leaf, w = x.clone().requires_grad_(), weight.clone().requires_grad_()
+        outputs = (spmm(matrix, leaf), spmm(coo, leaf), sparse_linear(matrix, w))
+        sum(out.square().sum() for out in outputs).backward()
+        return [out.detach() for out in outputs] + [leaf.grad, w.grad]
+
+    expected = run()
+    monkeypatch.setattr(sparse, "_deterministic_gather", lambda dense: True)
+    calls = []
+    monkeypatch.setattr(sparse, "_csr", lambda *args: calls.append(args) or pytest.fail("cuSPARSE path taken"))
+    got = run()
+    for a, b in zip(got, expected):
+        torch.testing.assert_close(a, b)
+    assert not calls
