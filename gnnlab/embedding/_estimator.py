@@ -12,7 +12,7 @@ from gnnlab.data.networkx import from_networkx
 from gnnlab.embedding.random_walk import random_walks
 from gnnlab.embedding.skipgram import train_skipgram
 from gnnlab.utils.device import resolve_device
-from gnnlab.utils.validation import check_edge_index, check_number, check_positive_int, fail
+from gnnlab.utils.validation import check_choice, check_edge_index, check_number, check_positive_int, fail
 
 
 class RandomWalkEmbedding(BaseEstimator):
@@ -21,6 +21,7 @@ class RandomWalkEmbedding(BaseEstimator):
     _shown_always: tuple[str, ...] = ("dimensions",)
     p: float = 1.0
     q: float = 1.0
+    objective: str = "negative_sampling"
 
     def _graph(self, graph, num_nodes: int | None) -> tuple[Tensor, int, Tensor | None]:
         who = type(self).__name__
@@ -54,6 +55,7 @@ class RandomWalkEmbedding(BaseEstimator):
         if self.pairs_per_node is not None:
             check_positive_int(who, "pairs_per_node", self.pairs_per_node)
         check_number(who, "learning_rate", self.learning_rate, low=0.0, low_open=True)
+        check_choice(who, "objective", self.objective, ("negative_sampling", "hierarchical_softmax"))
         check_number(who, "p", self.p, low=0.0, low_open=True)
         check_number(who, "q", self.q, low=0.0, low_open=True)
         if self.seed is not None:
@@ -81,7 +83,7 @@ class RandomWalkEmbedding(BaseEstimator):
         max_pairs = None if self.pairs_per_node is None else self.pairs_per_node * num_nodes
         inputs, _ = train_skipgram(walks, num_nodes, dimensions=self.dimensions, window_size=self.window_size,
                                    negative=self.negative, epochs=self.epochs, learning_rate=self.learning_rate,
-                                   batch_size=self.batch_size, max_pairs=max_pairs,
+                                   batch_size=self.batch_size, max_pairs=max_pairs, objective=self.objective,
                                    seed=None if self.seed is None else self.seed + 1, verbose=self.verbose)
         self._embedding = inputs.cpu().numpy().astype(np.float32, copy=False)
         self.num_nodes_ = num_nodes

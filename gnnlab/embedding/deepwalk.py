@@ -11,15 +11,18 @@ class DeepWalk(RandomWalkEmbedding):
     chosen uniformly (in proportion to ``edge_weight`` on weighted graphs). The walks are sentences; a
     skip-gram with negative sampling learns vectors :math:`u_v` such that :math:`\sigma(u_c^\top v_o)` is high
     for nodes :math:`c, o` within ``window_size`` steps of each other
-    (:func:`gnnlab.embedding.skipgram.train_skipgram`). The paper used hierarchical softmax; negative
-    sampling (as in node2vec and most reimplementations) is used here.
+    (:func:`gnnlab.embedding.skipgram.train_skipgram`). The paper trained with hierarchical softmax
+    (``objective="hierarchical_softmax"``); the default is negative sampling, as in node2vec and most
+    reimplementations (faster, and as good for node classification; for link prediction scored by the inner
+    product, hierarchical softmax reproduces the published DeepWalk figures and negative sampling does not).
 
     Args:
         dimensions: embedding size :math:`d`.
         walk_length: nodes per walk.
         walks_per_node: walks started from each node.
         window_size: the largest distance in a walk between a centre and its context.
-        negative: negatives per (centre, context) pair, drawn from the unigram distribution to the 3/4.
+        negative: negatives per (centre, context) pair, drawn from the unigram distribution to the 3/4
+            (negative sampling only).
         epochs: passes of skip-gram training.
         learning_rate: initial SGD step, decayed linearly to :math:`10^{-4}` of it.
         batch_size: pairs per SGD batch.
@@ -28,6 +31,8 @@ class DeepWalk(RandomWalkEmbedding):
             eighth of the 22.6 M window pairs its walks hold. ``None`` trains on every window pair once per
             epoch, as gensim's skip-gram does: about ``walks_per_node * walk_length * (window_size + 1)``
             per node (:func:`gnnlab.embedding.skipgram.window_pairs`).
+        objective: ``"negative_sampling"`` or ``"hierarchical_softmax"`` (a Huffman tree over the nodes'
+            frequencies in the walks, :mod:`gnnlab.embedding.hierarchical_softmax`).
         seed: the same seed on the same device gives the same walks and embedding.
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
         verbose: progress bars.
@@ -46,8 +51,8 @@ class DeepWalk(RandomWalkEmbedding):
 
     def __init__(self, dimensions: int = 128, walk_length: int = 80, walks_per_node: int = 10,
                  window_size: int = 10, negative: int = 5, epochs: int = 1, learning_rate: float = 0.025,
-                 batch_size: int = 8192, pairs_per_node: int | None = 1000, seed: int | None = None,
-                 device: str = "auto", verbose: bool = True) -> None:
+                 batch_size: int = 8192, pairs_per_node: int | None = 1000, objective: str = "negative_sampling",
+                 seed: int | None = None, device: str = "auto", verbose: bool = True) -> None:
         self.dimensions = dimensions
         self.walk_length = walk_length
         self.walks_per_node = walks_per_node
@@ -57,6 +62,7 @@ class DeepWalk(RandomWalkEmbedding):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.pairs_per_node = pairs_per_node
+        self.objective = objective
         self.seed = seed
         self.device = device
         self.verbose = verbose

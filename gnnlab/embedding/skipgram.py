@@ -1,4 +1,5 @@
-r"""Skip-gram with negative sampling (Mikolov et al., 2013) over random walks, in plain PyTorch.
+r"""Skip-gram (Mikolov et al., 2013) over random walks, in plain PyTorch: negative sampling, or hierarchical
+softmax (:mod:`gnnlab.embedding.hierarchical_softmax`, DeepWalk's original objective).
 
 Each walk is a "sentence" of node ids. For a centre node :math:`c` and a context node :math:`o` at most
 :math:`b` steps away in the same walk (:math:`b \sim U\{1, \dots, \text{window}\}` drawn per centre, word2vec's
@@ -18,6 +19,10 @@ What makes it fast on a CPU (see the performance notes): a batch's pairs are sco
 negatives (PyTorch-BigGraph's chunked negatives), so each pair is still trained against exactly :math:`K`
 negatives with weight 1, and scoring them is one batched matrix product; rows are gathered with
 ``index_select`` and updated with ``index_add_``. Padding (``-1``) in the walks never forms a pair.
+
+With ``objective="hierarchical_softmax"`` the negatives are replaced by the :math:`L \approx \log_2 N` inner
+nodes on the context's path in a Huffman tree of the nodes' frequencies in the walks (word2vec's ``hs=1``);
+the same pairs, learning rate and initialisation of :math:`u`, the inner-node vectors starting at zero.
 """
 from __future__ import annotations
 
@@ -29,7 +34,8 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from gnnlab.utils.seed import make_generator
-from gnnlab.utils.validation import check_number, check_positive_int, describe, fail
+from gnnlab.embedding.hierarchical_softmax import HuffmanTree, hierarchical_softmax_step
+from gnnlab.utils.validation import check_choice, check_number, check_positive_int, describe, fail
 
 PAD = -1
 
@@ -100,34 +106,44 @@ def train_skipgram(
     batch_size: int = 4096,
     negative_sharing: int = 64,
     max_pairs: int | None = None,
+    objective: str = "negative_sampling",
     seed: int | None = None,
     verbose: bool = False,
 ) -> tuple[Tensor, Tensor]:
     """Train skip-gram embeddings on ``walks`` (``(W, L)`` node ids, ``-1`` padding).
 
     Args:
-        negative: negatives per (centre, context) pair, drawn from :math:`P_n`.
+        negative: negatives per (centre, context) pair, drawn from :math:`P_n` (negative sampling only).
         batch_size: pairs per SGD step.
-        negative_sharing: consecutive pairs of a batch that share one draw of ``negative`` negatives.
+        negative_sharing: consecutive pairs of a batch that share one draw of ``negative`` negatives
+            (negative sampling only).
         max_pairs: ``None`` trains, each epoch, on every window pair of the walks once (:func:`window_pairs`,
             the pairs gensim's skip-gram trains on the same walks: about :math:`W L (w + 1)`), in shuffled
             order, a chunk of walks at a time. An integer trains each epoch on exactly that many pairs drawn
             at random, with replacement, from the same distribution (:func:`sample_window_pairs`): an
             unbiased estimate of the same objective, since the walks repeat the same pairs many times over.
+        objective: ``"negative_sampling"`` or ``"hierarchical_softmax"``.
 
     Returns:
-        ``(input_vectors, context_vectors)``, each ``(num_nodes, dimensions)`` on the walks' device.
+        ``(input_vectors, output_vectors)`` on the walks' device: the embedding ``(num_nodes, dimensions)``,
+        and the context vectors ``(num_nodes, dimensions)`` (negative sampling) or the Huffman tree's
+        inner-node vectors ``(num_nodes - 1, dimensions)`` (hierarchical softmax).
     """
     walks = _check_skipgram_args(walks, num_nodes, dimensions, window_size, negative, epochs, learning_rate,
                                  batch_size, negative_sharing, max_pairs)
+    check_choice("train_skipgram", "objective", objective, ("negative_sampling", "hierarchical_softmax"))
     device = walks.device
     generator = make_generator(seed, device)
     counts = torch.bincount(walks[walks >= 0], minlength=num_nodes).to(torch.float64)
-    noise = torch.cumsum(counts.pow(0.75), 0)
-    if float(noise[-1]) <= 0:
-        noise = torch.arange(1, num_nodes + 1, dtype=torch.float64, device=device)
     inputs = (torch.rand(num_nodes, dimensions, generator=generator, device=device) - 0.5) / dimensions
-    contexts = torch.zeros(num_nodes, dimensions, device=device)
+    if objective == "hierarchical_softmax":
+        tree = HuffmanTree.from_counts(counts).to(device)
+        contexts = torch.zeros(num_nodes - 1, dimensions, device=device)
+    else:
+        noise = torch.cumsum(counts.pow(0.75), 0)
+        if float(noise[-1]) <= 0:
+            noise = torch.arange(1, num_nodes + 1, dtype=torch.float64, device=device)
+        contexts = torch.zeros(num_nodes, dimensions, device=device)
 
     bar = tqdm(total=epochs, desc="skip-gram", disable=not verbose, leave=False, unit="epoch")
     progress = 0.0  # share of the run done, for the linear learning-rate decay
@@ -137,8 +153,12 @@ def train_skipgram(
             batches = math.ceil(pairs.size(1) / batch_size)
             for index, start in enumerate(range(0, pairs.size(1), batch_size)):
                 lr = learning_rate * max(1.0 - (progress + share * index / batches) / epochs, 1e-4)
-                _sgd_step(inputs, contexts, pairs[0, start:start + batch_size], pairs[1, start:start + batch_size],
-                          noise, negative, negative_sharing, lr, generator, buffers)
+                centre, context = pairs[0, start:start + batch_size], pairs[1, start:start + batch_size]
+                if objective == "hierarchical_softmax":
+                    hierarchical_softmax_step(inputs, contexts, centre, context, tree, lr)
+                else:
+                    _sgd_step(inputs, contexts, centre, context, noise, negative, negative_sharing, lr, generator,
+                              buffers)
             progress += share
             bar.update(share)
     bar.close()

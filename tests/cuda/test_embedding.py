@@ -90,13 +90,14 @@ def two_communities(size: int = 30, seed: int = 0):
     return torch.cat([edge_index, edge_index.flip(0)], dim=1), 2 * size
 
 
-def test_skipgram_on_cuda_separates_communities(cuda):
+@pytest.mark.parametrize("objective", ["negative_sampling", "hierarchical_softmax"])
+def test_skipgram_on_cuda_separates_communities(cuda, objective):
     edge_index, num_nodes = two_communities()
     walks = random_walks(edge_index.to(cuda), num_nodes, walk_length=20, walks_per_node=10, seed=0)
     # batches of 256 pairs: with the default 4096 the few large summed steps blur a graph this small (on the
     # CPU too: cosine 0.94 within and across communities), while 256 gives about 0.8 within and 0.1 across
     inputs, contexts = train_skipgram(walks, num_nodes, dimensions=16, window_size=4, epochs=3, batch_size=256,
-                                      seed=0)
+                                      seed=0, objective=objective)
     assert inputs.device.type == "cuda" and contexts.device.type == "cuda"
     assert inputs.shape == (num_nodes, 16) and bool(torch.isfinite(inputs).all())
     unit = torch.nn.functional.normalize(inputs, dim=1).cpu()
@@ -116,3 +117,21 @@ def test_estimators_fit_on_cuda(cls):
     assert model.fit(data) is model
     embedding = model.embedding_
     assert isinstance(embedding, np.ndarray) and embedding.shape == (34, 8) and np.isfinite(embedding).all()
+
+
+def test_hierarchical_softmax_step_on_cuda_equals_cpu(cuda):
+    """The same step from the same parameters and pairs, in float64, on both devices."""
+    from gnnlab.embedding.hierarchical_softmax import HuffmanTree, hierarchical_softmax_step
+
+    generator = torch.Generator().manual_seed(0)
+    tree = HuffmanTree.from_counts(torch.randint(1, 50, (300,), generator=generator).double())
+    inputs = torch.randn(300, 8, dtype=torch.float64, generator=generator)
+    inner = torch.randn(299, 8, dtype=torch.float64, generator=generator)
+    centre, context = torch.randint(0, 300, (2, 4096), generator=generator)
+    results = []
+    for device in ("cpu", cuda):
+        u, theta = inputs.clone().to(device), inner.clone().to(device)
+        hierarchical_softmax_step(u, theta, centre.to(device), context.to(device), tree.to(device), 0.05)
+        results.append((u.cpu(), theta.cpu()))
+    for got, expected in zip(results[1], results[0]):
+        torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)
