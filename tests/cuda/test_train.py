@@ -149,7 +149,7 @@ def test_link_prediction_on_cuda_matches_cpu_loss_and_learns():
         leaf = z.clone().to(device).requires_grad_()  # a leaf on each device
         loss = adjacency_loss(leaf, train.edge_index.to(device))
         loss.backward()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         grads.append(leaf.grad.cpu())
     assert losses[1] == pytest.approx(losses[0], rel=1e-9)
     torch.testing.assert_close(grads[1], grads[0], rtol=1e-9, atol=1e-12)
