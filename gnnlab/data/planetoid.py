@@ -30,7 +30,14 @@ def bundled_root() -> Path:
     try:
         return Path(str(resources.files("gnnlab.datasets")))
     except ModuleNotFoundError:  # not installed: datasets/ sits beside the gnnlab/ package folder
-        return Path(__file__).resolve().parents[2] / "datasets"
+        checkout = Path(__file__).resolve().parents[2] / "datasets"
+        if (checkout / "LICENSE.planetoid").is_file():
+            return checkout
+        raise FileNotFoundError(
+            f"gnnlab's bundled Planetoid files are missing: the package 'gnnlab.datasets' is not installed and "
+            f"{checkout} is not a gnnlab checkout's datasets/ folder (no LICENSE.planetoid there). Reinstall gnnlab, "
+            f"or point $GNNLAB_DATA (or root=) at a folder holding <Name>/raw/ind.<name>.* from {_SOURCE}"
+        ) from None
 
 
 def default_root() -> Path:

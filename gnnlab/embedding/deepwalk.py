@@ -31,11 +31,11 @@ class DeepWalk(RandomWalkEmbedding):
             eighth of the 22.6 M window pairs its walks hold. ``None`` trains on every window pair once per
             epoch, as gensim's skip-gram does: about ``walks_per_node * walk_length * (window_size + 1)``
             per node (:func:`gnnlab.embedding.skipgram.window_pairs`).
-        objective: ``"negative_sampling"`` or ``"hierarchical_softmax"`` (a Huffman tree over the nodes'
-            frequencies in the walks, :mod:`gnnlab.embedding.hierarchical_softmax`).
         seed: the same seed on the same device gives the same walks and embedding.
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
         verbose: progress bars.
+        objective: ``"negative_sampling"`` or ``"hierarchical_softmax"`` (a Huffman tree over the nodes'
+            frequencies in the walks, :mod:`gnnlab.embedding.hierarchical_softmax`).
 
     Attributes:
         embedding_: ``(num_nodes, dimensions)`` float32 array.
@@ -51,8 +51,9 @@ class DeepWalk(RandomWalkEmbedding):
 
     def __init__(self, dimensions: int = 128, walk_length: int = 80, walks_per_node: int = 10,
                  window_size: int = 10, negative: int = 5, epochs: int = 1, learning_rate: float = 0.025,
-                 batch_size: int = 8192, pairs_per_node: int | None = 1000, objective: str = "negative_sampling",
-                 seed: int | None = None, device: str = "auto", verbose: bool = True) -> None:
+                 batch_size: int = 8192, pairs_per_node: int | None = 1000,
+                 seed: int | None = None, device: str = "auto", verbose: bool = True,
+                 objective: str = "negative_sampling") -> None:
         self.dimensions = dimensions
         self.walk_length = walk_length
         self.walks_per_node = walks_per_node

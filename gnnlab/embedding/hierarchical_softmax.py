@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from gnnlab.utils.validation import describe, fail
+
 
 @dataclass
 class HuffmanTree:
@@ -40,10 +42,18 @@ class HuffmanTree:
     @classmethod
     def from_counts(cls, counts: Tensor) -> HuffmanTree:
         """Huffman's tree over weights ``counts`` (``(N,)``, non-negative): the two lightest subtrees are
-        merged until one is left (ties go to the earlier one, so the tree is a function of the counts)."""
+        merged until one is left (ties go to the earlier one, so the tree is a function of the counts). Built
+        on the CPU (a sequential merge), returned on ``counts``' device."""
+        if not isinstance(counts, Tensor) or counts.dim() != 1 or counts.numel() == 0:
+            fail("HuffmanTree.from_counts", "'counts' to be a non-empty 1-D tensor", describe(counts),
+                 TypeError if not isinstance(counts, Tensor) else ValueError)
+        host = counts.detach().double().cpu()
+        if not bool(torch.isfinite(host).all()) or bool((host < 0).any()):
+            fail("HuffmanTree.from_counts", "'counts' to be finite and non-negative",
+                 f"values from {float(host.min())} to {float(host.max())}")
         num = counts.numel()
-        order = torch.argsort(counts.double().cpu(), stable=True)
-        weights = counts.double().cpu()[order].tolist()
+        order = torch.argsort(host, stable=True)
+        weights = host[order].tolist()
         # the sorted leaves are nodes 0..N-1, the inner nodes N..2N-2 in the order they are made, which is also
         # the order of their weights: two queues, each sorted, replace the heap
         parent = [2 * num - 2] * (2 * num - 1)
@@ -78,9 +88,11 @@ class HuffmanTree:
         rows = torch.empty_like(order)
         rows[order] = torch.arange(num)
         if not points:  # a single node: no inner nodes, P(o | c) = 1
-            return cls(torch.zeros(num, 0, dtype=torch.long), torch.zeros(num, 0), lengths)
-        return cls(torch.stack(points, 1).index_select(0, rows), torch.stack(codes, 1).index_select(0, rows),
-                   lengths.index_select(0, rows))
+            tree = cls(torch.zeros(num, 0, dtype=torch.long), torch.zeros(num, 0), lengths)
+        else:
+            tree = cls(torch.stack(points, 1).index_select(0, rows), torch.stack(codes, 1).index_select(0, rows),
+                       lengths.index_select(0, rows))
+        return tree.to(counts.device)
 
     def to(self, device: torch.device | str) -> HuffmanTree:
         return HuffmanTree(self.points.to(device), self.codes.to(device), self.lengths.to(device))
@@ -114,6 +126,9 @@ def hierarchical_softmax_step(inputs: Tensor, inner: Tensor, centre: Tensor, con
     sum. ``inputs`` is ``(N, d)``, ``inner`` the ``(N - 1, d)`` inner-node vectors; paths are padded to the
     tree's depth and the padding is weighted by zero.
     """
+    if centre.shape != context.shape:
+        fail("hierarchical_softmax_step", "'centre' and 'context' of the same shape",
+             f"{tuple(centre.shape)} and {tuple(context.shape)}")
     size, dimensions, depth = centre.numel(), inputs.size(1), tree.depth
     if depth == 0 or size == 0:
         return

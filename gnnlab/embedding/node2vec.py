@@ -29,9 +29,9 @@ class Node2Vec(RandomWalkEmbedding):
 
     def __init__(self, dimensions: int = 128, walk_length: int = 80, walks_per_node: int = 10,
                  window_size: int = 10, negative: int = 5, epochs: int = 1, learning_rate: float = 0.025,
-                 batch_size: int = 8192, pairs_per_node: int | None = 1000, objective: str = "negative_sampling",
-                 p: float = 1.0, q: float = 1.0, seed: int | None = None, device: str = "auto",
-                 verbose: bool = True) -> None:
+                 batch_size: int = 8192, pairs_per_node: int | None = 1000, p: float = 1.0, q: float = 1.0,
+                 seed: int | None = None, device: str = "auto", verbose: bool = True,
+                 objective: str = "negative_sampling") -> None:
         self.dimensions = dimensions
         self.walk_length = walk_length
         self.walks_per_node = walks_per_node

@@ -125,6 +125,8 @@ def test_hierarchical_softmax_step_on_cuda_equals_cpu(cuda):
 
     generator = torch.Generator().manual_seed(0)
     tree = HuffmanTree.from_counts(torch.randint(1, 50, (300,), generator=generator).double())
+    on_gpu = HuffmanTree.from_counts(torch.randint(1, 50, (300,), generator=generator).double().to(cuda))
+    assert on_gpu.points.device.type == on_gpu.codes.device.type == on_gpu.lengths.device.type == "cuda"
     inputs = torch.randn(300, 8, dtype=torch.float64, generator=generator)
     inner = torch.randn(299, 8, dtype=torch.float64, generator=generator)
     centre, context = torch.randint(0, 300, (2, 4096), generator=generator)

@@ -134,6 +134,22 @@ def test_source_checkout_finds_the_repository_datasets(monkeypatch):
         assert all((root / "Cora" / "raw" / f).is_file() for f in raw_file_names("Cora"))
 
 
+def test_neither_installed_nor_a_checkout_says_so(monkeypatch, tmp_path):
+    """Without the package data and without a gnnlab checkout's datasets/ beside the source (a broken install:
+    ``site-packages/datasets`` may be another project's), a clear error rather than a wrong folder."""
+    from importlib import resources
+
+    def not_installed(anchor):
+        raise ModuleNotFoundError(f"No module named {anchor!r}")
+
+    monkeypatch.setattr(resources, "files", not_installed)
+    monkeypatch.setattr(planetoid, "__file__", str(tmp_path / "gnnlab" / "data" / "planetoid.py"))
+    (tmp_path / "datasets").mkdir()  # some other project's folder of that name
+    with pytest.raises(FileNotFoundError, match="gnnlab.datasets") as info:
+        planetoid.bundled_root()
+    assert "GNNLAB_DATA" in str(info.value) and str(tmp_path / "datasets") in str(info.value)
+
+
 def test_bundled_files_are_processed_into_the_user_cache(tmp_path, monkeypatch, no_network):
     # gnnlab never writes into its installed package
     monkeypatch.delenv("GNNLAB_DATA", raising=False)

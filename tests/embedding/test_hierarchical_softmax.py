@@ -139,3 +139,20 @@ def test_large_batches_stay_finite():
     vectors, inner = train_skipgram(walks, 40, dimensions=16, window_size=5, batch_size=8192, learning_rate=0.05,
                                     seed=0, objective="hierarchical_softmax")
     assert torch.isfinite(vectors).all() and torch.isfinite(inner).all()
+
+
+@pytest.mark.parametrize("counts, expected", [
+    (torch.tensor([[1.0, 2.0]]), "1-D"), (torch.tensor([]), "non-empty"), ([1.0, 2.0], "tensor"),
+    (torch.tensor([1.0, -2.0]), "non-negative"), (torch.tensor([1.0, float("nan")]), "finite"),
+])
+def test_bad_counts_are_named(counts, expected):
+    with pytest.raises((TypeError, ValueError), match="counts") as info:
+        HuffmanTree.from_counts(counts)
+    assert expected in str(info.value)
+
+
+def test_mismatched_pairs_are_named():
+    tree = HuffmanTree.from_counts(torch.tensor([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="'centre' and 'context'"):
+        hierarchical_softmax_step(torch.zeros(3, 2), torch.zeros(2, 2), torch.tensor([0, 1]), torch.tensor([2]),
+                                  tree, 0.1)

@@ -138,9 +138,11 @@ def _product(crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int], 
     the same sums, repeatable bit for bit, at the cost of an ``(nnz, F)`` temporary."""
     if not _deterministic_gather(dense):
         return _csr(crow, col, values, shape) @ dense
+    columns = dense.view(-1, 1) if dense.dim() == 1 else dense
     row = torch.repeat_interleave(torch.arange(shape[0], device=crow.device), crow[1:] - crow[:-1])
-    terms = dense.index_select(0, col).mul_(values.view(-1, 1))
-    return dense.new_zeros(shape[0], dense.size(1)).index_add_(0, row, terms)
+    terms = columns.index_select(0, col).mul_(values.view(-1, 1))
+    out = columns.new_zeros(shape[0], columns.size(1)).index_add_(0, row, terms)
+    return out.view(-1) if dense.dim() == 1 else out
 
 
 def sparse_linear(x: SparseMatrix, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -213,7 +215,9 @@ def spmm(adj: SparseMatrix | Tensor, x: Tensor, reduce: str = "sum") -> Tensor:
     if adj.layout != torch.sparse_csr and reduce != "sum":
         adj = adj.to_sparse_csr()
     if reduce == "sum" and _deterministic_gather(x):  # cuSPARSE's order of summation is not fixed
-        row, col, values = sparse_entries(adj)
-        return scatter(values.to(x.dtype).view(-1, 1) * x.index_select(0, col), row, adj.shape[0], "sum")
+        # coalesced COO: indices and values that autograd tracks (learnable edge weights keep their gradient)
+        entries = (adj if adj.layout == torch.sparse_coo else adj.to_sparse_coo()).coalesce()
+        row, col = entries.indices()
+        return scatter(entries.values().to(x.dtype).view(-1, 1) * x.index_select(0, col), row, adj.shape[0], "sum")
     adj = adj.to(x.dtype) if adj.dtype != x.dtype else adj
     return torch.sparse.mm(adj, x) if reduce == "sum" else torch.sparse.mm(adj, x, reduce)

@@ -42,7 +42,8 @@ def test_with_values_keeps_structure():
 def test_deterministic_gather_path_equals_the_csr_product(monkeypatch):
     """Under deterministic algorithms on CUDA the products sum rows with ``index_add_`` instead of cuSPARSE;
     forced here on the CPU, that path gives the CSR product's values and gradients (sparse features through
-    ``sparse_linear``, an adjacency through ``spmm`` as a SparseMatrix and as a torch.sparse tensor)."""
+    ``sparse_linear``, an adjacency through ``spmm`` as a SparseMatrix and as a torch.sparse tensor in COO and
+    CSR layout with learnable values, a vector through ``SparseMatrix.matmul``)."""
     from gnnlab.nn.functional import sparse, spmm
 
     generator = torch.Generator().manual_seed(2)
@@ -50,21 +51,23 @@ def test_deterministic_gather_path_equals_the_csr_product(monkeypatch):
     col = torch.randint(0, 6, (40,), generator=generator)
     values = torch.rand(40, generator=generator, dtype=torch.float64)
     matrix = SparseMatrix.from_coo(row, col, values, (8, 6))
-    coo = torch.sparse_coo_tensor(torch.stack([row, col]), values, (8, 6), check_invariants=True)
     x = torch.randn(6, 5, dtype=torch.float64, generator=generator)
     weight = torch.randn(3, 6, dtype=torch.float64, generator=generator)
+    vector = torch.randn(6, dtype=torch.float64, generator=generator)
 
     def run():
-        leaf, w = x.clone().requires_grad_(), weight.clone().requires_grad_()
-        outputs = (spmm(matrix, leaf), spmm(coo, leaf), sparse_linear(matrix, w))
+        leaf, w, edge_values = x.clone().requires_grad_(), weight.clone().requires_grad_(), values.clone().requires_grad_()
+        coo = torch.sparse_coo_tensor(torch.stack([row, col]), edge_values, (8, 6), check_invariants=True)
+        outputs = (spmm(matrix, leaf), spmm(coo, leaf), spmm(coo.to_sparse_csr(), leaf), sparse_linear(matrix, w),
+                   matrix.matmul(vector))
         sum(out.square().sum() for out in outputs).backward()
-        return [out.detach() for out in outputs] + [leaf.grad, w.grad]
+        return [out.detach() for out in outputs] + [leaf.grad, w.grad, edge_values.grad]
 
     expected = run()
     monkeypatch.setattr(sparse, "_deterministic_gather", lambda dense: True)
-    calls = []
-    monkeypatch.setattr(sparse, "_csr", lambda *args: calls.append(args) or pytest.fail("cuSPARSE path taken"))
+    monkeypatch.setattr(sparse, "_csr", lambda *args: pytest.fail("cuSPARSE path taken (SparseMatrix)"))
+    monkeypatch.setattr(torch.sparse, "mm", lambda *args: pytest.fail("cuSPARSE path taken (torch.sparse)"))
     got = run()
+    assert got[-1] is not None  # the COO/CSR values' gradient survives
     for a, b in zip(got, expected):
         torch.testing.assert_close(a, b)
-    assert not calls
