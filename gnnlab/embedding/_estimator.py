@@ -10,7 +10,7 @@ from torch_geometric.data import Data
 
 from gnnlab.data.networkx import from_networkx
 from gnnlab.embedding.random_walk import random_walks
-from gnnlab.embedding.skipgram import train_skipgram
+from gnnlab.embedding.skipgram import OBJECTIVES, train_skipgram
 from gnnlab.utils.device import resolve_device
 from gnnlab.utils.validation import check_choice, check_edge_index, check_number, check_positive_int, fail
 
@@ -55,7 +55,7 @@ class RandomWalkEmbedding(BaseEstimator):
         if self.pairs_per_node is not None:
             check_positive_int(who, "pairs_per_node", self.pairs_per_node)
         check_number(who, "learning_rate", self.learning_rate, low=0.0, low_open=True)
-        check_choice(who, "objective", self.objective, ("negative_sampling", "hierarchical_softmax"))
+        check_choice(who, "objective", self.objective, OBJECTIVES)
         check_number(who, "p", self.p, low=0.0, low_open=True)
         check_number(who, "q", self.q, low=0.0, low_open=True)
         if self.seed is not None:

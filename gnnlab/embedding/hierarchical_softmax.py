@@ -133,18 +133,19 @@ def hierarchical_softmax_step(inputs: Tensor, inner: Tensor, centre: Tensor, con
     if depth == 0 or size == 0:
         return
     path = tree.points.index_select(0, context)  # (B, D)
+    flat_path = path.view(-1)
     on_path = torch.arange(depth, device=inputs.device) < tree.lengths.index_select(0, context).unsqueeze(1)
     weight = on_path.to(inputs.dtype)
-    shared = torch.zeros(inner.size(0), dtype=inputs.dtype, device=inputs.device).index_add_(0, path.view(-1),
+    shared = torch.zeros(inner.size(0), dtype=inputs.dtype, device=inputs.device).index_add_(0, flat_path,
                                                                                           weight.view(-1))
     share = shared.div_(SHARED_STEPS).clamp_(min=1.0).reciprocal_()  # min(1, S / m_n)
     u = inputs.index_select(0, centre)
-    theta = inner.index_select(0, path.view(-1)).view(size, depth, dimensions)
+    theta = inner.index_select(0, flat_path).view(size, depth, dimensions)
     scores = torch.bmm(theta, u.unsqueeze(2)).squeeze(2)  # (B, D)
     # 1 - b - sigma(s), times the learning rate, zero on padding
     gradient = scores.sigmoid_().add_(tree.codes.index_select(0, context)).neg_().add_(1.0)
     gradient.mul_(weight).mul_(lr)
     step_u = torch.bmm(gradient.unsqueeze(1), theta).squeeze(1)
-    gradient.mul_(share.index_select(0, path.view(-1)).view(size, depth))
-    inner.index_add_(0, path.view(-1), torch.mul(gradient.unsqueeze(2), u.unsqueeze(1)).view(-1, dimensions))
+    gradient.mul_(share.index_select(0, flat_path).view(size, depth))
+    inner.index_add_(0, flat_path, torch.mul(gradient.unsqueeze(2), u.unsqueeze(1)).view(-1, dimensions))
     inputs.index_add_(0, centre, step_u)

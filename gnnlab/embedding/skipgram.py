@@ -33,11 +33,13 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from gnnlab.utils.seed import make_generator
 from gnnlab.embedding.hierarchical_softmax import HuffmanTree, hierarchical_softmax_step
+from gnnlab.utils.seed import make_generator
 from gnnlab.utils.validation import check_choice, check_number, check_positive_int, describe, fail
 
 PAD = -1
+#: the skip-gram objectives ``train_skipgram`` and the estimators accept
+OBJECTIVES = ("negative_sampling", "hierarchical_softmax")
 
 
 def window_pairs(walks: Tensor, window_size: int, generator: torch.Generator) -> Tensor:
@@ -130,14 +132,13 @@ def train_skipgram(
         inner-node vectors ``(num_nodes - 1, dimensions)`` (hierarchical softmax).
     """
     walks = _check_skipgram_args(walks, num_nodes, dimensions, window_size, negative, epochs, learning_rate,
-                                 batch_size, negative_sharing, max_pairs)
-    check_choice("train_skipgram", "objective", objective, ("negative_sampling", "hierarchical_softmax"))
+                                 batch_size, negative_sharing, max_pairs, objective)
     device = walks.device
     generator = make_generator(seed, device)
     counts = torch.bincount(walks[walks >= 0], minlength=num_nodes).to(torch.float64)
     inputs = (torch.rand(num_nodes, dimensions, generator=generator, device=device) - 0.5) / dimensions
     if objective == "hierarchical_softmax":
-        tree = HuffmanTree.from_counts(counts).to(device)
+        tree = HuffmanTree.from_counts(counts)  # on the counts' device, the walks'
         contexts = torch.zeros(num_nodes - 1, dimensions, device=device)
     else:
         noise = torch.cumsum(counts.pow(0.75), 0)
@@ -166,7 +167,7 @@ def train_skipgram(
 
 
 def _check_skipgram_args(walks, num_nodes, dimensions, window_size, negative, epochs, learning_rate, batch_size,
-                         negative_sharing, max_pairs) -> Tensor:
+                         negative_sharing, max_pairs, objective) -> Tensor:
     who = "train_skipgram"
     if not isinstance(walks, Tensor) or walks.dim() != 2 or walks.dtype not in (torch.int64, torch.int32):
         fail(who, "'walks' to be an integer tensor of shape (num_walks, walk_length)", describe(walks), TypeError
@@ -178,6 +179,7 @@ def _check_skipgram_args(walks, num_nodes, dimensions, window_size, negative, ep
     if max_pairs is not None:
         check_positive_int(who, "max_pairs", max_pairs)
     check_number(who, "learning_rate", learning_rate, low=0.0, low_open=True)
+    check_choice(who, "objective", objective, OBJECTIVES)
     if walks.numel() and (int(walks.min()) < -1 or int(walks.max()) >= num_nodes):
         fail(who, f"'walks' to hold node ids in [0, {num_nodes}) or -1 (padding)",
              f"ids from {int(walks.min())} to {int(walks.max())}")
