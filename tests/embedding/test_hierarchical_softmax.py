@@ -7,6 +7,7 @@ import torch
 
 from gnnlab.embedding import hierarchical_softmax, random_walks, train_skipgram
 from gnnlab.embedding.hierarchical_softmax import HuffmanTree, hierarchical_softmax_step
+from tests.embedding.test_skipgram import two_cliques
 
 
 def _huffman_cost(counts: list[int]) -> int:
@@ -114,28 +115,9 @@ def test_step_is_the_gradient_of_the_log_likelihood(monkeypatch, shared_steps):
     torch.testing.assert_close(inner, theta.detach() + lr * share * theta.grad)
 
 
-def _two_cliques():
-    nodes = torch.arange(20)
-    clique = torch.cartesian_prod(nodes, nodes)
-    clique = clique[clique[:, 0] != clique[:, 1]]
-    return torch.cat([clique, clique + 20, torch.tensor([[0, 20], [20, 0]])]).t()
-
-
-def test_training_separates_two_communities_and_repeats():
-    walks = random_walks(_two_cliques(), 40, walk_length=20, walks_per_node=10, seed=0)
-    runs = [train_skipgram(walks, 40, dimensions=16, window_size=3, epochs=3, batch_size=512, seed=0,
-                           objective="hierarchical_softmax") for _ in range(2)]
-    (vectors, inner), (again, _) = runs
-    assert inner.shape == (39, 16) and torch.equal(vectors, again)
-    vectors = torch.nn.functional.normalize(vectors, dim=1)
-    similarity = vectors @ vectors.t()
-    same = torch.block_diag(torch.ones(20, 20), torch.ones(20, 20)).bool() & ~torch.eye(40, dtype=torch.bool)
-    assert similarity[same].mean() > similarity[~same & ~torch.eye(40, dtype=torch.bool)].mean() + 0.3
-
-
 def test_large_batches_stay_finite():
     """Every pair of a batch shares the root: summed plainly, 8192 steps at one stale point overflow."""
-    walks = random_walks(_two_cliques(), 40, walk_length=40, walks_per_node=50, seed=1)
+    walks = random_walks(two_cliques(), 40, walk_length=40, walks_per_node=50, seed=1)
     vectors, inner = train_skipgram(walks, 40, dimensions=16, window_size=5, batch_size=8192, learning_rate=0.05,
                                     seed=0, objective="hierarchical_softmax")
     assert torch.isfinite(vectors).all() and torch.isfinite(inner).all()

@@ -47,16 +47,24 @@ def test_sampled_pairs_follow_the_enumerated_distribution():
     assert distance < 0.03  # sampling noise alone is about 0.015 here; a wrong offset law gives > 0.05
 
 
-def test_embedding_separates_two_communities():
-    # two 20-node cliques joined by one edge: same-clique vectors must be more alike
+def two_cliques() -> torch.Tensor:
+    """Two 20-node cliques joined by one edge (edge_index)."""
     nodes = torch.arange(20)
     clique = torch.cartesian_prod(nodes, nodes)
     clique = clique[clique[:, 0] != clique[:, 1]]
-    edges = torch.cat([clique, clique + 20, torch.tensor([[0, 20], [20, 0]])]).t()
+    return torch.cat([clique, clique + 20, torch.tensor([[0, 20], [20, 0]])]).t()
+
+
+@pytest.mark.parametrize("objective, outputs", [("negative_sampling", 40), ("hierarchical_softmax", 39)])
+def test_embedding_separates_two_communities_and_repeats(objective, outputs):
+    # same-clique vectors must be more alike; the same seed gives the same vectors; the second output is the
+    # context vectors (negative sampling) or the Huffman tree's N - 1 inner-node vectors
     from gnnlab.embedding import random_walks
 
-    walks = random_walks(edges, 40, walk_length=20, walks_per_node=10, seed=0)
-    vectors, _ = train_skipgram(walks, 40, dimensions=16, window_size=3, epochs=3, batch_size=512, seed=0)
+    walks = random_walks(two_cliques(), 40, walk_length=20, walks_per_node=10, seed=0)
+    (vectors, second), (again, _) = (train_skipgram(walks, 40, dimensions=16, window_size=3, epochs=3,
+                                                    batch_size=512, seed=0, objective=objective) for _ in range(2))
+    assert second.shape == (outputs, 16) and torch.equal(vectors, again)
     vectors = torch.nn.functional.normalize(vectors, dim=1)
     similarity = vectors @ vectors.t()
     same = torch.block_diag(torch.ones(20, 20), torch.ones(20, 20)).bool() & ~torch.eye(40, dtype=torch.bool)
