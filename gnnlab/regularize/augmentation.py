@@ -22,8 +22,8 @@ def _check(who: str, images: Tensor) -> None:
         fail(who, "'images' as a floating tensor of shape (N, C, H, W)", shape)
 
 
-def _warp(images: Tensor, angle: Tensor, shift_x: Tensor, shift_y: Tensor) -> Tensor:
-    r"""Rotate by ``angle`` (radians) about the centre and shift by (shift_x, shift_y) pixels; zero fill.
+def _rotate(images: Tensor, angle: Tensor) -> Tensor:
+    r"""Rotate each image by its ``angle`` (radians) about the centre, bilinear, zero fill.
 
     ``affine_grid`` maps each output pixel to the input point it samples, in coordinates scaled to ``[-1, 1]``
     on each axis; the rotation is of pixel offsets from the centre, so on a non-square image the
@@ -32,11 +32,8 @@ def _warp(images: Tensor, angle: Tensor, shift_x: Tensor, shift_y: Tensor) -> Te
     """
     n, _, h, w = images.shape
     cos, sin = torch.cos(angle), torch.sin(angle)
-    theta = torch.zeros(n, 2, 3, dtype=images.dtype, device=images.device)
+    theta = torch.zeros(n, 2, 3, dtype=images.dtype, device=images.device)  # no translation column
     theta[:, 0, 0], theta[:, 0, 1], theta[:, 1, 0], theta[:, 1, 1] = cos, -sin * (h / w), sin * (w / h), cos
-    # one pixel is 2 / size in normalised coordinates
-    theta[:, 0, 2] = -2.0 * shift_x / w
-    theta[:, 1, 2] = -2.0 * shift_y / h
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
@@ -52,8 +49,7 @@ def rotate(images: Tensor, degrees: Tensor | float) -> Tensor:
     """
     _check("rotate", images)
     angle = torch.as_tensor(degrees, dtype=images.dtype, device=images.device).expand(images.size(0))
-    zero = torch.zeros_like(angle)
-    return _warp(images, angle * (math.pi / 180), zero, zero)
+    return _rotate(images, angle * (math.pi / 180))
 
 
 def random_shift(images: Tensor, max_shift: int, generator: torch.Generator | None = None) -> Tensor:
@@ -78,8 +74,7 @@ def random_rotation(images: Tensor, max_degrees: float, generator: torch.Generat
     check_number("random_rotation", "max_degrees", max_degrees, low=0.0, high=180.0)
     n = images.size(0)
     angle = (torch.rand(n, generator=generator) * 2 - 1).to(images) * math.radians(max_degrees)
-    zero = torch.zeros(n, dtype=images.dtype, device=images.device)
-    return _warp(images, angle, zero, zero)
+    return _rotate(images, angle)
 
 
 def gaussian_noise(images: Tensor, std: float, generator: torch.Generator | None = None) -> Tensor:
