@@ -1,7 +1,7 @@
 """gnnlab's DeepWalk/node2vec against the `node2vec` package + gensim: equal work and equal accuracy, same run.
 
     pip install node2vec gensim   # the reference; not a gnnlab dependency
-    python benchmarks/embedding.py [--pq 1 1 --pq 4 0.25] [--large-nodes 1000000 --large-edges 10000000]
+    python benchmarks/embedding.py [--pq 1 1 --pq 4 0.25] [--large-nodes 1000000 --large-edges 10000000] [--pyg]
 
 On Cora, 128 dimensions, 10 walks of 80 per node, window 10, 5 negatives per pair, one epoch, two rows per
 (p, q), with each side's whole fit time (walks + skip-gram), its peak memory and the test accuracy of a
@@ -21,7 +21,14 @@ The package builds its transition tables and walks (pure Python and numpy, 2 wor
 gensim trains (C, 2 threads); gnnlab walks and trains in torch on 2 threads. The package's walks are built
 once per (p, q) and timed into both rows. Each side runs in its own subprocess; peak memory is the growth of
 the resident set's high-water mark over what the process held before the timed work. Ratios are
-reference / gnnlab. Then walks alone on a random graph of --large-nodes nodes and --large-edges directed
+reference / gnnlab.
+
+``--pyg`` adds, for the first (p, q), the PyTorch reference to the equal-work row: PyG's ``Node2Vec``
+skip-gram (its ``pos_sample``/``neg_sample`` windows and ``loss``, SparseAdam at lr 0.01 with 128 start
+nodes per batch, as in PyG's example) for one epoch on gnnlab's walks, ``context_size`` = window + 1 and 5
+negatives per pair: every walk position paired with the next ``window`` nodes (no reduced window, so 19.0 M
+pairs on Cora rather than 22.6 M). PyG draws its walks with pyg-lib, which is not installable here, so the
+model is built around gnnlab's walks instead; the skip-gram is PyG's own code. Then walks alone on a random graph of --large-nodes nodes and --large-edges directed
 edges (one walk of 80 steps per node).
 """
 from __future__ import annotations
@@ -101,6 +108,45 @@ def run_gnnlab(p: float, q: float, seed: int, target: float, budgets: list[int])
     return results
 
 
+def run_pyg(p: float, q: float, seed: int) -> dict:
+    import torch
+    from torch_geometric.nn.models.node2vec import Node2Vec as PyGNode2Vec
+
+    from gnnlab.data import load_planetoid
+    from gnnlab.embedding import evaluate_embedding, random_walks
+
+    torch.set_num_threads(2)
+    torch.manual_seed(seed)
+    data = load_planetoid("cora")
+    n, per_node = data.num_nodes, HYPER["walks_per_node"]
+    start = time.perf_counter()
+    walks = random_walks(data.edge_index, n, walk_length=HYPER["walk_length"], walks_per_node=per_node, p=p, q=q,
+                         seed=seed).view(per_node, n, -1)  # walk k * n + v starts at node v
+    walk_s = time.perf_counter() - start
+    # PyG's constructor insists on pyg-lib for its walks; everything after the walks is PyG's code.
+    model = PyGNode2Vec.__new__(PyGNode2Vec)
+    torch.nn.Module.__init__(model)
+    model.num_nodes, model.embedding_dim, model.EPS, model.p, model.q = n, HYPER["dimensions"], 1e-15, p, q
+    model.walk_length, model.context_size = HYPER["walk_length"] - 1, HYPER["window_size"] + 1
+    model.walks_per_node, model.num_negative_samples = per_node, 5
+    model.rowptr = model.col = None
+    model.random_walk_fn = lambda rowptr, col, batch, *args: walks[
+        torch.arange(per_node).repeat_interleave(batch.numel() // per_node), batch]
+    model.embedding = torch.nn.Embedding(n, HYPER["dimensions"], sparse=True)
+    optimizer = torch.optim.SparseAdam(list(model.parameters()), lr=0.01)
+    pairs = 0
+    with PeakMemory() as peak:
+        start = time.perf_counter()
+        for positive, negative in model.loader(batch_size=128, shuffle=True):
+            optimizer.zero_grad()
+            model.loss(positive, negative).backward()
+            optimizer.step()
+            pairs += positive.size(0) * (positive.size(1) - 1)
+        train_s = time.perf_counter() - start
+    return {"walk_s": walk_s, "fit_s": walk_s + train_s, "peak_mib": peak.mib, "pairs": pairs,
+            "accuracy": evaluate_embedding(model.embedding.weight.detach(), data)}
+
+
 def run_large(nodes: int, edges: int, p: float, q: float) -> dict:
     import torch
 
@@ -133,6 +179,8 @@ def main() -> None:
                         help="gnnlab's pairs_per_node tried, smallest first, for the equal-accuracy row")
     parser.add_argument("--large-nodes", type=int, default=1_000_000)
     parser.add_argument("--large-edges", type=int, default=10_000_000)
+    parser.add_argument("--pyg", action="store_true",
+                        help="add PyG's Node2Vec skip-gram (torch) to the first equal-work row (about 5 minutes)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -141,6 +189,8 @@ def main() -> None:
             result = run_large(int(args.child[3]), int(args.child[4]), p, q)
         elif kind == "reference":
             result = run_reference(p, q, extra)
+        elif kind == "pyg":
+            result = run_pyg(p, q, extra)
         else:
             result = run_gnnlab(p, q, extra, float(args.child[4]), [int(b) for b in args.child[5:]])
         print(json.dumps(result))
@@ -151,10 +201,15 @@ def main() -> None:
     print("| p, q | setting | side | walks (s) | whole fit (s) | pairs trained | peak MiB | test accuracy | "
           "fit ratio |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for p, q in args.pq or [(1.0, 1.0), (4.0, 0.25)]:
+    for index, (p, q) in enumerate(args.pq or [(1.0, 1.0), (4.0, 0.25)]):
         theirs = _child("reference", str(p), str(q), str(args.seed))
         target = theirs["equal accuracy"]["accuracy"]
         ours = _child("gnnlab", str(p), str(q), str(args.seed), str(target), *map(str, args.budgets))
+        if args.pyg and index == 0:
+            pyg, mine = _child("pyg", str(p), str(q), str(args.seed)), ours["equal work"]
+            print(f"| {p:g}, {q:g} | equal work | PyG Node2Vec (torch) | {pyg['walk_s']:.2f} | {pyg['fit_s']:.2f} | "
+                  f"{pyg['pairs'] / 1e6:.1f} M | {pyg['peak_mib']:.0f} | {pyg['accuracy']:.3f} | "
+                  f"{pyg['fit_s'] / mine['fit_s']:.1f}x |", flush=True)
         for setting in ("equal work", "equal accuracy"):
             mine, ref = ours[setting], theirs[setting]
             ref_pairs = "same as gnnlab's" if setting == "equal work" else "all, less downsampled nodes'"
