@@ -8,8 +8,9 @@ On Cora, 128 dimensions, 10 walks of 80 per node, window 10, 5 negatives per pai
 logistic regression on the public split:
 
 * **equal work**: the same walk settings and the same pairs for both: every (centre, context) pair of the
-  walks within word2vec's reduced window, once (gnnlab ``pairs_per_node=None``; gensim ``sample=0``, so
-  that it drops no frequent nodes), 5 negatives per pair on both sides.
+  walks within word2vec's reduced window, once (gnnlab ``pairs_per_node=None``, grouped by walk position as
+  gensim's loop visits them; gensim ``sample=0``, so that it drops no frequent nodes), 5 negatives per pair
+  on both sides.
 * **equal accuracy**: the time each side needs to reach the package's test accuracy. The package in its
   best configuration (workers=2, gensim's defaults, frequent-node downsampling ``sample=1e-3`` included,
   which trains fewer pairs) against gnnlab with the fewest training pairs that reach that accuracy:
@@ -28,8 +29,10 @@ skip-gram (its ``pos_sample``/``neg_sample`` windows and ``loss``, SparseAdam at
 nodes per batch, as in PyG's example) for one epoch on gnnlab's walks, ``context_size`` = window + 1 and 5
 negatives per pair: every walk position paired with the next ``window`` nodes (no reduced window, so 19.0 M
 pairs on Cora rather than 22.6 M). PyG draws its walks with pyg-lib, which is not installable here, so the
-model is built around gnnlab's walks instead; the skip-gram is PyG's own code. Then walks alone on a random graph of --large-nodes nodes and --large-edges directed
-edges (one walk of 80 steps per node).
+model is built around gnnlab's walks instead; the skip-gram is PyG's own code.
+
+Then walks alone on a random graph of --large-nodes nodes and --large-edges directed edges (one walk of 80
+steps per node).
 """
 from __future__ import annotations
 

@@ -14,11 +14,19 @@ negatives per pair. As in word2vec the updates are plain SGD written by hand (no
 learning rate decaying linearly to :math:`10^{-4}\eta_0` over the run; :math:`u` starts uniform in
 :math:`\pm 0.5/d` and :math:`v` at zero.
 
-What makes it fast on a CPU (see the performance notes): a batch's pairs are scored at once; every
-``negative_sharing`` consecutive pairs of a batch (in shuffled order) share one draw of :math:`K`
-negatives (PyTorch-BigGraph's chunked negatives), so each pair is still trained against exactly :math:`K`
-negatives with weight 1, and scoring them is one batched matrix product; rows are gathered with
-``index_select`` and updated with ``index_add_``. Padding (``-1``) in the walks never forms a pair.
+What makes it fast on a CPU (see the performance notes): a batch's pairs are scored at once, with
+batched matrix products; rows are gathered with ``index_select`` and updated with ``index_add_``; every pair
+is trained against exactly :math:`K` negatives with weight 1, drawn once for a group of pairs:
+
+* pairs drawn at random (``max_pairs``): every ``negative_sharing`` consecutive pairs of a batch share one
+  draw (PyTorch-BigGraph's chunked negatives);
+* every window pair of the walks (``max_pairs=None``): the pairs are grouped by walk position, as word2vec's
+  own loop visits them: the :math:`m \le 2b` nodes in a position's reduced window each predict the node at
+  the position (:math:`u_o^\top v_c`, the context's input vector against the centre's output vector, which
+  is how word2vec's code pairs them) and share its :math:`K` negatives, so a group is scored against its
+  :math:`K + 1` output vectors by one small matrix product (:func:`window_groups`).
+
+Padding (``-1``) in the walks never forms a pair.
 
 With ``objective="hierarchical_softmax"`` the negatives are replaced by the :math:`L \approx \log_2 N` inner
 nodes on the context's path in a Huffman tree of the nodes' frequencies in the walks (word2vec's ``hs=1``);
@@ -26,7 +34,6 @@ the same pairs, learning rate and initialisation of :math:`u`, the inner-node ve
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 import torch
@@ -61,6 +68,30 @@ def window_pairs(walks: Tensor, window_size: int, generator: torch.Generator) ->
         pairs.append(torch.stack([left[forward], right[forward]]))
         pairs.append(torch.stack([right[backward], left[backward]]))
     return torch.cat(pairs, dim=1) if pairs else walks.new_zeros(2, 0)
+
+
+def window_groups(walks: Tensor, window_size: int, generator: torch.Generator) -> tuple[Tensor, Tensor, Tensor]:
+    """The pairs of :func:`window_pairs` (the same reduced windows for the same generator state), grouped by
+    walk position: ``(centres, contexts, sizes)``, one entry of ``centres`` and ``sizes`` per position that has
+    a pair (its node, and the number of nodes in its reduced window), and in ``contexts`` those nodes,
+    position after position. Positions are ordered by size, at random within a size, so that a run of
+    positions of one size reshapes to a ``(positions, size)`` matrix.
+    """
+    rows, length = walks.shape
+    device = walks.device
+    reach = torch.randint(1, window_size + 1, walks.shape, generator=generator, device=device)
+    padded = walks.new_full((rows, length + 2 * window_size), PAD)
+    padded[:, window_size:window_size + length] = walks
+    around = padded.unfold(1, 2 * window_size + 1, 1)  # (rows, length, 2w + 1), the position in the middle
+    candidates = torch.cat([around[..., :window_size], around[..., window_size + 1:]], -1).reshape(-1, 2 * window_size)
+    distance = torch.cat([torch.arange(window_size, 0, -1), torch.arange(1, window_size + 1)]).to(device)
+    inside = (candidates >= 0) & (distance <= reach.view(-1, 1)) & (walks.view(-1, 1) >= 0)
+    shuffled = torch.randperm(rows * length, generator=generator, device=device)
+    sizes, by_size = torch.sort(inside.sum(1).index_select(0, shuffled), stable=True)
+    first = int(torch.searchsorted(sizes, 1))  # positions without a pair come first
+    order, sizes = shuffled.index_select(0, by_size[first:]), sizes[first:]
+    contexts = candidates.index_select(0, order)[inside.index_select(0, order)]
+    return walks.reshape(-1).index_select(0, order), contexts, sizes
 
 
 def sample_window_pairs(walks: Tensor, window_size: int, num_pairs: int, generator: torch.Generator) -> Tensor:
@@ -118,12 +149,14 @@ def train_skipgram(
         negative: negatives per (centre, context) pair, drawn from :math:`P_n` (negative sampling only).
         batch_size: pairs per SGD step.
         negative_sharing: consecutive pairs of a batch that share one draw of ``negative`` negatives
-            (negative sampling only).
+            (negative sampling on pairs drawn at random, ``max_pairs`` set; with ``max_pairs=None`` the pairs of
+            one walk position share them).
         max_pairs: ``None`` trains, each epoch, on every window pair of the walks once (:func:`window_pairs`,
-            the pairs gensim's skip-gram trains on the same walks: about :math:`W L (w + 1)`), in shuffled
-            order, a chunk of walks at a time. An integer trains each epoch on exactly that many pairs drawn
-            at random, with replacement, from the same distribution (:func:`sample_window_pairs`): an
-            unbiased estimate of the same objective, since the walks repeat the same pairs many times over.
+            the pairs gensim's skip-gram trains on the same walks: about :math:`W L (w + 1)`), grouped by walk
+            position (:func:`window_groups`) for negative sampling, in random order, a block of walks at a
+            time. An integer trains each epoch on exactly that many pairs drawn at random, with replacement,
+            from the same distribution (:func:`sample_window_pairs`): an unbiased estimate of the same
+            objective, since the walks repeat the same pairs many times over.
         objective: ``"negative_sampling"`` or ``"hierarchical_softmax"``.
 
     Returns:
@@ -146,20 +179,22 @@ def train_skipgram(
             noise = torch.arange(1, num_nodes + 1, dtype=torch.float64, device=device)
         contexts = torch.zeros(num_nodes, dimensions, device=device)
 
+    grouped = objective == "negative_sampling" and max_pairs is None
     bar = tqdm(total=epochs, desc="skip-gram", disable=not verbose, leave=False, unit="epoch")
     progress = 0.0  # share of the run done, for the linear learning-rate decay
     buffers = _Buffers()
     for _ in range(epochs):
-        for pairs, share in _epoch_pairs(walks, window_size, batch_size, max_pairs, generator):
-            batches = math.ceil(pairs.size(1) / batch_size)
-            for index, start in enumerate(range(0, pairs.size(1), batch_size)):
-                lr = learning_rate * max(1.0 - (progress + share * index / batches) / epochs, 1e-4)
-                centre, context = pairs[0, start:start + batch_size], pairs[1, start:start + batch_size]
-                if objective == "hierarchical_softmax":
-                    hierarchical_softmax_step(inputs, contexts, centre, context, tree, lr)
+        chunks = (_epoch_groups(walks, window_size, batch_size, negative, noise, generator) if grouped
+                  else _epoch_pairs(walks, window_size, batch_size, max_pairs, generator))
+        for batches, share in chunks:
+            for index, batch in enumerate(batches):
+                lr = learning_rate * max(1.0 - (progress + share * index / len(batches)) / epochs, 1e-4)
+                if grouped:
+                    _group_step(inputs, contexts, *batch, lr, buffers)
+                elif objective == "hierarchical_softmax":
+                    hierarchical_softmax_step(inputs, contexts, *batch, tree, lr)
                 else:
-                    _sgd_step(inputs, contexts, centre, context, noise, negative, negative_sharing, lr, generator,
-                              buffers)
+                    _sgd_step(inputs, contexts, *batch, noise, negative, negative_sharing, lr, generator, buffers)
             progress += share
             bar.update(share)
     bar.close()
@@ -187,22 +222,62 @@ def _check_skipgram_args(walks, num_nodes, dimensions, window_size, negative, ep
 
 
 def _epoch_pairs(walks: Tensor, window_size: int, batch_size: int, max_pairs: int | None,
-                 generator: torch.Generator) -> Iterator[tuple[Tensor, float]]:
-    """One epoch's pairs in training order, as ``((2, P) pairs, share of the epoch)`` chunks of about
-    ``64 * batch_size`` pairs: sampled pairs, or every window pair of a random block of walks, shuffled."""
+                 generator: torch.Generator) -> Iterator[tuple[list[tuple[Tensor, Tensor]], float]]:
+    """One epoch's pairs in training order, as ``(batches of (centres, contexts), share of the epoch)`` chunks
+    of about 64 batches: sampled pairs, or every window pair of a random block of walks, shuffled."""
     chunk = 64 * batch_size
     if max_pairs is not None:
         for first in range(0, max_pairs, chunk):
             count = min(chunk, max_pairs - first)
-            yield sample_window_pairs(walks, window_size, count, generator), count / max_pairs
+            yield _split(sample_window_pairs(walks, window_size, count, generator), batch_size), count / max_pairs
         return
-    rows = max(1, chunk // (walks.size(1) * (window_size + 1)))
-    order = torch.randperm(walks.size(0), generator=generator, device=walks.device)
-    for first in range(0, walks.size(0), rows):
-        block = walks.index_select(0, order[first:first + rows])
+    for block, share in _walk_blocks(walks, window_size, chunk, generator):
         pairs = window_pairs(block, window_size, generator)
         shuffle = torch.randperm(pairs.size(1), generator=generator, device=walks.device)
-        yield pairs.index_select(1, shuffle), block.size(0) / walks.size(0)
+        yield _split(pairs.index_select(1, shuffle), batch_size), share
+
+
+def _epoch_groups(walks: Tensor, window_size: int, batch_size: int, negative: int, noise_cdf: Tensor,
+                  generator: torch.Generator) -> Iterator[tuple[list[tuple[Tensor, Tensor]], float]]:
+    """Every window pair of the walks once, grouped by position (:func:`window_groups`), as ``(batches, share of
+    the epoch)`` chunks of about 64 batches. A batch is ``(contexts, targets)``: ``(M, m)`` context nodes of
+    ``M`` positions of one size ``m`` (about ``batch_size`` pairs), and ``(M, 1 + negative)`` targets, each
+    position's node and then its negatives; batches of every size come shuffled together."""
+    for block, share in _walk_blocks(walks, window_size, 64 * batch_size, generator):
+        centres, contexts, sizes = window_groups(block, window_size, generator)
+        negatives = _draw_nodes(noise_cdf, centres.numel() * negative, generator).view(-1, negative)
+        targets = torch.cat([centres.unsqueeze(1), negatives], 1)
+        batches, first, offset = [], 0, 0
+        values, counts = torch.unique_consecutive(sizes, return_counts=True)
+        for size, count in zip(values.tolist(), counts.tolist()):
+            step = max(1, batch_size // size)
+            for start in range(first, first + count, step):
+                stop = min(start + step, first + count)
+                rows = contexts[offset + (start - first) * size:offset + (stop - first) * size]
+                batches.append((rows.view(stop - start, size), targets[start:stop]))
+            first, offset = first + count, offset + count * size
+        shuffle = torch.randperm(len(batches), generator=generator, device=walks.device).tolist()
+        yield [batches[i] for i in shuffle], share
+
+
+def _walk_blocks(walks: Tensor, window_size: int, pairs: int, generator: torch.Generator
+                 ) -> Iterator[tuple[Tensor, float]]:
+    """Random blocks of walks holding about ``pairs`` window pairs each, with their share of the walks."""
+    rows = max(1, pairs // (walks.size(1) * (window_size + 1)))
+    order = torch.randperm(walks.size(0), generator=generator, device=walks.device)
+    for first in range(0, walks.size(0), rows):
+        yield walks.index_select(0, order[first:first + rows]), min(rows, walks.size(0) - first) / walks.size(0)
+
+
+def _split(pairs: Tensor, batch_size: int) -> list[tuple[Tensor, Tensor]]:
+    return [(pairs[0, start:start + batch_size], pairs[1, start:start + batch_size])
+            for start in range(0, pairs.size(1), batch_size)]
+
+
+def _draw_nodes(noise_cdf: Tensor, count: int, generator: torch.Generator) -> Tensor:
+    """``count`` nodes drawn in proportion to the weights whose cumulative sums are ``noise_cdf``."""
+    uniform = torch.rand(count, generator=generator, device=noise_cdf.device, dtype=torch.float64)
+    return torch.searchsorted(noise_cdf, uniform.mul_(noise_cdf[-1]), right=True).clamp_(max=noise_cdf.numel() - 1)
 
 
 class _Buffers:
@@ -229,8 +304,7 @@ def _sgd_step(inputs: Tensor, contexts: Tensor, centre: Tensor, context: Tensor,
     buffers = _Buffers() if buffers is None else buffers
     groups = -(-size // sharing)
     padded = groups * sharing
-    uniform = torch.rand(groups * negative, generator=generator, device=inputs.device, dtype=torch.float64)
-    negatives = torch.searchsorted(noise_cdf, uniform.mul_(noise_cdf[-1]), right=True).clamp_(max=inputs.size(0) - 1)
+    negatives = _draw_nodes(noise_cdf, groups * negative, generator)
     grouped = buffers.get("centre", padded, inputs)  # the centres' vectors, zero rows padding the last group
     if padded > size:
         grouped[size:].zero_()
@@ -247,3 +321,32 @@ def _sgd_step(inputs: Tensor, contexts: Tensor, centre: Tensor, context: Tensor,
     contexts.index_add_(0, negatives, torch.bmm(g_neg.transpose(1, 2), grouped).view(-1, dimensions))
     contexts.index_add_(0, context, u.mul_(g_pos))  # u is no longer needed as it was
     inputs.index_add_(0, centre, step_u)
+
+
+def _group_step(inputs: Tensor, outputs: Tensor, contexts: Tensor, targets: Tensor, lr: float,
+                buffers: _Buffers | None = None) -> None:
+    r"""One hand-written SGD step on groups of pairs (no autograd). Group :math:`g` trains each of its context
+    nodes ``contexts[g]`` (input vectors, the rows of :math:`U_g`) against the output vectors :math:`V_g` of
+    ``targets[g, 0]`` (label 1) and ``targets[g, 1:]`` (its negatives, label 0). As
+    :math:`\partial \log\sigma(\pm s) / \partial s = \text{label} - \sigma(s)`, with
+    :math:`G_g = \eta\,(\text{labels} - \sigma(U_g V_g^\top))`
+
+    .. math::
+        U_g \mathrel{+}= G_g V_g, \qquad V_g \mathrel{+}= G_g^\top U_g,
+
+    every update computed from the parameters before the step and summed over the batch (``index_add_``).
+    """
+    buffers = _Buffers() if buffers is None else buffers
+    groups, size = contexts.shape
+    dimensions = inputs.size(1)
+    u = torch.index_select(inputs, 0, contexts.reshape(-1), out=buffers.get("centre", contexts.numel(), inputs))
+    v = torch.index_select(outputs, 0, targets.reshape(-1), out=buffers.get("context", targets.numel(), inputs))
+    u, v = u.view(groups, size, dimensions), v.view(groups, -1, dimensions)
+    gradient = torch.bmm(u, v.transpose(1, 2)).sigmoid_().neg_()  # (groups, size, 1 + negatives): -sigma(s)
+    gradient[:, :, 0] += 1.0
+    gradient.mul_(lr)
+    step_u = torch.bmm(gradient, v, out=buffers.get("step", contexts.numel(), inputs).view(groups, size, dimensions))
+    step_v = torch.bmm(gradient.transpose(1, 2), u,
+                       out=buffers.get("target step", targets.numel(), inputs).view(groups, -1, dimensions))
+    outputs.index_add_(0, targets.reshape(-1), step_v.view(-1, dimensions))
+    inputs.index_add_(0, contexts.reshape(-1), step_u.view(-1, dimensions))

@@ -137,3 +137,33 @@ def test_hierarchical_softmax_step_on_cuda_equals_cpu(cuda):
         results.append((u.cpu(), theta.cpu()))
     for got, expected in zip(results[1], results[0]):
         torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_group_step_and_window_groups_on_cuda_equal_cpu(cuda):
+    """The grouped negative-sampling step from the same parameters and groups, in float64, on both devices;
+    and the window groups built on the GPU hold exactly the walks' window pairs."""
+    from collections import Counter
+
+    from gnnlab.embedding.skipgram import _group_step, window_groups, window_pairs
+
+    generator = torch.Generator().manual_seed(0)
+    inputs = torch.randn(300, 8, dtype=torch.float64, generator=generator)
+    outputs = torch.randn(300, 8, dtype=torch.float64, generator=generator)
+    contexts = torch.randint(0, 300, (500, 7), generator=generator)
+    targets = torch.randint(0, 300, (500, 6), generator=generator)
+    results = []
+    for device in ("cpu", cuda):
+        u, v = inputs.clone().to(device), outputs.clone().to(device)
+        _group_step(u, v, contexts.to(device), targets.to(device), 0.05)
+        results.append((u.cpu(), v.cpu()))
+    for got, expected in zip(results[1], results[0]):
+        torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)
+
+    walks = torch.randint(0, 50, (40, 16), generator=generator)
+    walks[2, 11:] = -1
+    on_gpu = torch.Generator(device=cuda).manual_seed(3)
+    centres, grouped, sizes = window_groups(walks.to(cuda), 4, on_gpu)
+    pairs = window_pairs(walks.to(cuda), 4, torch.Generator(device=cuda).manual_seed(3))
+    assert centres.device.type == grouped.device.type == sizes.device.type == cuda.type
+    mine = torch.stack([centres.repeat_interleave(sizes), grouped]).cpu()
+    assert Counter(map(tuple, mine.t().tolist())) == Counter(map(tuple, pairs.cpu().t().tolist()))

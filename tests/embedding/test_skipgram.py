@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gnnlab.embedding import skipgram, train_skipgram
-from gnnlab.embedding.skipgram import _sgd_step, sample_window_pairs, window_pairs
+from gnnlab.embedding.skipgram import _group_step, _sgd_step, sample_window_pairs, window_groups, window_pairs
 
 
 def _expected_pair_weights(walks, window):
@@ -99,17 +99,84 @@ def test_sgd_step_is_the_gradient_with_negative_negatives_per_pair(size, sharing
     torch.testing.assert_close(contexts, v.detach() + lr * v.grad)
 
 
-def test_every_window_pair_is_trained_once_per_epoch(monkeypatch):
-    # with max_pairs=None, an epoch's batches are exactly window_pairs of the walks (in some order)
+@pytest.mark.parametrize("window", [1, 3, 20])
+def test_window_groups_hold_exactly_the_window_pairs(window):
+    # the same generator state draws the same reduced windows: the groups' pairs are window_pairs' pairs, as
+    # multisets; a window longer than the walks, padding at the end and inside a walk included
+    walks = torch.randint(0, 40, (25, 14), generator=torch.Generator().manual_seed(2))
+    walks[3, 9:] = -1
+    walks[5, 4] = -1
+    walks[6, :] = -1
+    walks[7, 1:] = -1  # one node, no pair
+    centres, contexts, sizes = window_groups(walks, window, torch.Generator().manual_seed(4))
+    pairs = window_pairs(walks, window, torch.Generator().manual_seed(4))
+    assert (sizes >= 1).all() and (sizes[1:] >= sizes[:-1]).all() and int(sizes.sum()) == contexts.numel()
+    grouped = torch.stack([centres.repeat_interleave(sizes), contexts])
+    assert Counter(map(tuple, grouped.t().tolist())) == Counter(map(tuple, pairs.t().tolist()))
+
+
+def test_window_groups_are_positions():
+    # each group is one walk position's reduced window: a straight walk 0..9 with window 2 puts a node's
+    # group within 2 of it, and every node has a group of its own (no two positions merged)
+    walks = torch.arange(10).view(1, 10)
+    centres, contexts, sizes = window_groups(walks, 2, torch.Generator().manual_seed(0))
+    assert sorted(centres.tolist()) == list(range(10))
+    for centre, group in zip(centres.tolist(), contexts.split(sizes.tolist())):
+        assert all(1 <= abs(node - centre) <= 2 for node in group.tolist())
+        assert len(set(group.tolist())) == len(group)
+
+
+@pytest.mark.parametrize("groups, size", [(4, 3), (1, 1), (6, 2)])
+def test_group_step_is_the_gradient(groups, size):
+    # the hand-written step against autograd in float64: each context node's input vector against its
+    # group's target (label 1) and the group's negatives (label 0), repeated rows summing their updates
+    # (few nodes, so contexts, targets and negatives repeat, and a negative may be the target itself)
+    negative, lr, num_nodes, dimensions = 3, 0.1, 7, 5
+    generator = torch.Generator().manual_seed(1)
+    inputs = torch.randn(num_nodes, dimensions, dtype=torch.float64, generator=generator)
+    outputs = torch.randn(num_nodes, dimensions, dtype=torch.float64, generator=generator)
+    contexts = torch.randint(0, num_nodes, (groups, size), generator=generator)
+    targets = torch.randint(0, num_nodes, (groups, 1 + negative), generator=generator)
+
+    u, v = inputs.clone().requires_grad_(), outputs.clone().requires_grad_()
+    objective = 0.0
+    for g in range(groups):
+        for node in contexts[g].tolist():
+            scores = v[targets[g]] @ u[node]
+            objective = objective + torch.nn.functional.logsigmoid(scores[0]) + \
+                torch.nn.functional.logsigmoid(-scores[1:]).sum()
+    objective.backward()
+    _group_step(inputs, outputs, contexts, targets, lr)
+    torch.testing.assert_close(inputs, u.detach() + lr * u.grad)
+    torch.testing.assert_close(outputs, v.detach() + lr * v.grad)
+
+
+@pytest.mark.parametrize("objective, step", [("negative_sampling", "_group_step"),
+                                             ("hierarchical_softmax", "hierarchical_softmax_step")])
+def test_every_window_pair_is_trained_once_per_epoch(monkeypatch, objective, step):
+    # with max_pairs=None, an epoch trains every window pair of the walks once: grouped by position for
+    # negative sampling (5 negatives for each), as shuffled pairs for hierarchical softmax
     walks = torch.randint(0, 50, (30, 12), generator=torch.Generator().manual_seed(1))
     walks[3, 7:] = -1
     seen = []
-    monkeypatch.setattr(skipgram, "_sgd_step", lambda inputs, contexts, centre, context, *rest:
-                        seen.append(torch.stack([centre, context])))
-    train_skipgram(walks, 50, window_size=3, batch_size=64, seed=5)
+
+    def record(inputs, outputs, first, second, *rest):
+        if objective == "negative_sampling":  # (contexts (M, m), targets (M, 1 + negative))
+            assert second.size(1) == 6 and first.size(0) == second.size(0)
+            seen.append(torch.stack([second[:, 0].repeat_interleave(first.size(1)), first.reshape(-1)]))
+        else:  # (centres, contexts)
+            seen.append(torch.stack([first, second]))
+
+    monkeypatch.setattr(skipgram, step, record)
+    train_skipgram(walks, 50, window_size=1, batch_size=8, seed=5, objective=objective)
+    # a window of 1 is never reduced: exactly every pair of neighbours in a walk, each way, once
     trained = torch.cat(seen, 1)
-    # the reduced windows are random: every trained pair lies within the window, and there are as many as
-    # the reduced windows give in expectation (the sum of the weights (w - d + 1) / w)
+    assert Counter(map(tuple, trained.t().tolist())) == Counter(_all_pairs_within(walks, 1))
+    seen.clear()
+    train_skipgram(walks, 50, window_size=3, batch_size=64, seed=5, objective=objective)
+    trained = torch.cat(seen, 1)
+    # reduced windows are random: every trained pair lies within the window, and there are as many as the
+    # reduced windows give in expectation (the sum of the weights (w - d + 1) / w)
     everything = set(map(tuple, _all_pairs_within(walks, 3)))
     assert set(map(tuple, trained.t().tolist())) <= everything
     expected = sum(w for w in _expected_pair_weights(walks, 3).values())
