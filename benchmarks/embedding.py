@@ -223,7 +223,7 @@ def main() -> None:
             budget = "" if setting == "equal work" else f" ({mine['pairs_per_node']} per node)"
             print(f"| {p:g}, {q:g} | {setting} | gnnlab | {mine['walk_s']:.2f} | {mine['fit_s']:.2f} | "
                   f"{mine['pairs'] / 1e6:.1f} M{budget} | {mine['peak_mib']:.0f} | {mine['accuracy']:.3f}{reached} | "
-                  f"{ref['fit_s'] / mine['fit_s']:.1f}x |", flush=True)
+                  f"{ref['fit_s'] / mine['fit_s']:.2f}x |", flush=True)
     if args.large_nodes > 0:
         large = _child("large", "1", "1", str(args.large_nodes), str(args.large_edges))
         print(f"\nwalks on {args.large_nodes:,} nodes / {args.large_edges:,} edges (1 walk x 80 per node, p = q = 1): "

@@ -23,8 +23,8 @@ is trained against exactly :math:`K` negatives with weight 1, drawn once for a g
 * every window pair of the walks (``max_pairs=None``): the pairs are grouped by walk position, as word2vec's
   own loop visits them: the :math:`m \le 2b` nodes in a position's reduced window each predict the node at
   the position (:math:`u_o^\top v_c`, the context's input vector against the centre's output vector, which
-  is how word2vec's code pairs them) and share its :math:`K` negatives, so a group is scored against its
-  :math:`K + 1` output vectors by one small matrix product (:func:`window_groups`).
+  is how word2vec's code pairs them) and share its :math:`K` negatives (drawn from a Walker alias table), so a
+  group is scored against its :math:`K + 1` output vectors by one small matrix product (:func:`window_groups`).
 
 Padding (``-1``) in the walks never forms a pair.
 
@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
 
@@ -174,12 +175,13 @@ def train_skipgram(
         tree = HuffmanTree.from_counts(counts)  # on the counts' device, the walks'
         contexts = torch.zeros(num_nodes - 1, dimensions, device=device)
     else:
-        noise = torch.cumsum(counts.pow(0.75), 0)
-        if float(noise[-1]) <= 0:
-            noise = torch.arange(1, num_nodes + 1, dtype=torch.float64, device=device)
+        weights = counts.pow(0.75) if float(counts.sum()) > 0 else torch.ones_like(counts)
+        noise = torch.cumsum(weights, 0)
         contexts = torch.zeros(num_nodes, dimensions, device=device)
 
     grouped = objective == "negative_sampling" and max_pairs is None
+    if grouped:
+        noise = _alias_table(weights)  # O(1) a draw: the all-pairs run draws K negatives per walk position
     bar = tqdm(total=epochs, desc="skip-gram", disable=not verbose, leave=False, unit="epoch")
     progress = 0.0  # share of the run done, for the linear learning-rate decay
     buffers = _Buffers()
@@ -237,15 +239,16 @@ def _epoch_pairs(walks: Tensor, window_size: int, batch_size: int, max_pairs: in
         yield _split(pairs.index_select(1, shuffle), batch_size), share
 
 
-def _epoch_groups(walks: Tensor, window_size: int, batch_size: int, negative: int, noise_cdf: Tensor,
+def _epoch_groups(walks: Tensor, window_size: int, batch_size: int, negative: int, noise: tuple[Tensor, Tensor],
                   generator: torch.Generator) -> Iterator[tuple[list[tuple[Tensor, Tensor]], float]]:
     """Every window pair of the walks once, grouped by position (:func:`window_groups`), as ``(batches, share of
     the epoch)`` chunks of about 64 batches. A batch is ``(contexts, targets)``: ``(M, m)`` context nodes of
     ``M`` positions of one size ``m`` (about ``batch_size`` pairs), and ``(M, 1 + negative)`` targets, each
-    position's node and then its negatives; batches of every size come shuffled together."""
+    position's node and then its negatives drawn from the ``noise`` alias table; batches of every size come
+    shuffled together."""
     for block, share in _walk_blocks(walks, window_size, 64 * batch_size, generator):
         centres, contexts, sizes = window_groups(block, window_size, generator)
-        negatives = _draw_nodes(noise_cdf, centres.numel() * negative, generator).view(-1, negative)
+        negatives = _draw_alias(noise, centres.numel() * negative, generator).view(-1, negative)
         targets = torch.cat([centres.unsqueeze(1), negatives], 1)
         batches, first, offset = [], 0, 0
         values, counts = torch.unique_consecutive(sizes, return_counts=True)
@@ -274,12 +277,6 @@ def _split(pairs: Tensor, batch_size: int) -> list[tuple[Tensor, Tensor]]:
             for start in range(0, pairs.size(1), batch_size)]
 
 
-def _draw_nodes(noise_cdf: Tensor, count: int, generator: torch.Generator) -> Tensor:
-    """``count`` nodes drawn in proportion to the weights whose cumulative sums are ``noise_cdf``."""
-    uniform = torch.rand(count, generator=generator, device=noise_cdf.device, dtype=torch.float64)
-    return torch.searchsorted(noise_cdf, uniform.mul_(noise_cdf[-1]), right=True).clamp_(max=noise_cdf.numel() - 1)
-
-
 class _Buffers:
     """``(rows, d)`` work arrays reused from step to step: on the CPU a fresh array of a batch's size (2 MiB at
     4096 x 128) per operation costs more in page faults than the arithmetic on it."""
@@ -304,7 +301,8 @@ def _sgd_step(inputs: Tensor, contexts: Tensor, centre: Tensor, context: Tensor,
     buffers = _Buffers() if buffers is None else buffers
     groups = -(-size // sharing)
     padded = groups * sharing
-    negatives = _draw_nodes(noise_cdf, groups * negative, generator)
+    uniform = torch.rand(groups * negative, generator=generator, device=inputs.device, dtype=torch.float64)
+    negatives = torch.searchsorted(noise_cdf, uniform.mul_(noise_cdf[-1]), right=True).clamp_(max=inputs.size(0) - 1)
     grouped = buffers.get("centre", padded, inputs)  # the centres' vectors, zero rows padding the last group
     if padded > size:
         grouped[size:].zero_()
@@ -323,6 +321,40 @@ def _sgd_step(inputs: Tensor, contexts: Tensor, centre: Tensor, context: Tensor,
     inputs.index_add_(0, centre, step_u)
 
 
+def _alias_table(weights: Tensor) -> tuple[Tensor, Tensor]:
+    r"""Walker's alias table for drawing :math:`i` with probability :math:`w_i / \sum_j w_j` in constant time
+    (Vose's construction, on the CPU, then moved to ``weights``' device): ``(accept, alias)`` such that drawing
+    :math:`i` uniformly from :math:`\{0..n-1\}`, keeping it with probability ``accept[i]`` and otherwise
+    taking ``alias[i]`` (:func:`_draw_alias`) is exact: :math:`(\text{accept}_i + \sum_{j: \text{alias}_j = i}
+    (1 - \text{accept}_j)) / n = w_i / \sum_j w_j`. Each column of height :math:`1/n` holds some of
+    :math:`i`'s mass and tops up with one heavier node's.
+    """
+    count = weights.numel()
+    scaled = (weights.detach().double().cpu() * (count / float(weights.sum()))).tolist()
+    accept, alias = [1.0] * count, list(range(count))
+    light = [i for i, mass in enumerate(scaled) if mass < 1.0]
+    heavy = [i for i, mass in enumerate(scaled) if mass >= 1.0]
+    while light and heavy:
+        small, large = light.pop(), heavy.pop()
+        accept[small], alias[small] = scaled[small], large
+        scaled[large] -= 1.0 - scaled[small]
+        (light if scaled[large] < 1.0 else heavy).append(large)
+    # what is left is within rounding of a full column: kept with probability 1
+    return (torch.tensor(accept, dtype=torch.float64, device=weights.device),
+            torch.tensor(alias, dtype=torch.long, device=weights.device))
+
+
+def _draw_alias(table: tuple[Tensor, Tensor], count: int, generator: torch.Generator) -> Tensor:
+    """``count`` independent draws from an :func:`_alias_table`: one uniform number each, its integer part the
+    column, its fractional part the coin."""
+    accept, alias = table
+    uniform = torch.rand(count, generator=generator, device=accept.device, dtype=torch.float64)
+    uniform.mul_(accept.numel())
+    column = uniform.long().clamp_(max=accept.numel() - 1)
+    keep = uniform.sub_(column).lt(accept.index_select(0, column))
+    return torch.where(keep, column, alias.index_select(0, column))
+
+
 def _group_step(inputs: Tensor, outputs: Tensor, contexts: Tensor, targets: Tensor, lr: float,
                 buffers: _Buffers | None = None) -> None:
     r"""One hand-written SGD step on groups of pairs (no autograd). Group :math:`g` trains each of its context
@@ -335,18 +367,22 @@ def _group_step(inputs: Tensor, outputs: Tensor, contexts: Tensor, targets: Tens
         U_g \mathrel{+}= G_g V_g, \qquad V_g \mathrel{+}= G_g^\top U_g,
 
     every update computed from the parameters before the step and summed over the batch (``index_add_``).
+    The scores are one batched product; both updates are weighted sums of table rows, which
+    ``embedding_bag`` forms in one pass (faster on a CPU than batched products whose inner size is
+    :math:`1 + K` or a group's size).
     """
     buffers = _Buffers() if buffers is None else buffers
     groups, size = contexts.shape
-    dimensions = inputs.size(1)
+    width, dimensions = targets.size(1), inputs.size(1)
     u = torch.index_select(inputs, 0, contexts.reshape(-1), out=buffers.get("centre", contexts.numel(), inputs))
     v = torch.index_select(outputs, 0, targets.reshape(-1), out=buffers.get("context", targets.numel(), inputs))
-    u, v = u.view(groups, size, dimensions), v.view(groups, -1, dimensions)
-    gradient = torch.bmm(u, v.transpose(1, 2)).sigmoid_().neg_()  # (groups, size, 1 + negatives): -sigma(s)
+    gradient = torch.bmm(u.view(groups, size, dimensions), v.view(groups, width, dimensions).transpose(1, 2))
+    gradient = gradient.sigmoid_().neg_()  # (groups, size, 1 + negatives): -sigma(s)
     gradient[:, :, 0] += 1.0
     gradient.mul_(lr)
-    step_u = torch.bmm(gradient, v, out=buffers.get("step", contexts.numel(), inputs).view(groups, size, dimensions))
-    step_v = torch.bmm(gradient.transpose(1, 2), u,
-                       out=buffers.get("target step", targets.numel(), inputs).view(groups, -1, dimensions))
-    outputs.index_add_(0, targets.reshape(-1), step_v.view(-1, dimensions))
-    inputs.index_add_(0, contexts.reshape(-1), step_u.view(-1, dimensions))
+    step_u = F.embedding_bag(targets.unsqueeze(1).expand(groups, size, width).reshape(-1, width), outputs,
+                             mode="sum", per_sample_weights=gradient.view(-1, width))  # G V
+    step_v = F.embedding_bag(contexts.unsqueeze(1).expand(groups, width, size).reshape(-1, size), inputs,
+                             mode="sum", per_sample_weights=gradient.transpose(1, 2).reshape(-1, size))  # G^T U
+    outputs.index_add_(0, targets.reshape(-1), step_v)
+    inputs.index_add_(0, contexts.reshape(-1), step_u)

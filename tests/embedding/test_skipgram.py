@@ -191,3 +191,20 @@ def _all_pairs_within(walks, window):
                 if j != i and centre >= 0 and row[j] >= 0:
                     pairs.append((centre, row[j]))
     return pairs
+
+
+def test_alias_table_is_exact():
+    # the table's implied probabilities are the weights' shares exactly (zero weights, ties and one heavy
+    # node included), and draws follow them
+    from gnnlab.embedding.skipgram import _alias_table, _draw_alias
+
+    weights = torch.tensor([3.0, 0.0, 1.0, 1.0, 50.0, 0.5, 0.0, 2.25, 7.0, 1.0], dtype=torch.float64)
+    accept, alias = _alias_table(weights)
+    implied = accept.clone().index_add_(0, alias, 1.0 - accept) / weights.numel()
+    torch.testing.assert_close(implied, weights / weights.sum(), rtol=0, atol=1e-12)
+    draws = _draw_alias((accept, alias), 400_000, torch.Generator().manual_seed(0))
+    counts = torch.bincount(draws, minlength=weights.numel())
+    assert counts[weights == 0].sum() == 0
+    distance = (counts / 400_000 - weights / weights.sum()).abs().sum() / 2
+    assert distance < 0.005  # sampling noise alone is about 0.001 here
+    assert torch.equal(_alias_table(torch.ones(5))[0], torch.ones(5, dtype=torch.float64))
