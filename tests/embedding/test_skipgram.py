@@ -72,6 +72,11 @@ def test_embedding_separates_two_communities_and_repeats(objective, outputs):
     assert torch.isfinite(vectors).all()
 
 
+def _float64_vectors(num_nodes, dimensions, generator):
+    """Input and output vectors for the float64 gradient checks, standard normal."""
+    return tuple(torch.randn(num_nodes, dimensions, dtype=torch.float64, generator=generator) for _ in range(2))
+
+
 @pytest.mark.parametrize("size, sharing", [(12, 4), (10, 4), (7, 16)])
 def test_sgd_step_is_the_gradient_with_negative_negatives_per_pair(size, sharing):
     # the hand-written step against autograd in float64: every pair gets exactly `negative` negatives with
@@ -79,8 +84,7 @@ def test_sgd_step_is_the_gradient_with_negative_negatives_per_pair(size, sharing
     # be short (10 pairs in groups of 4)
     negative, lr, num_nodes, dimensions = 3, 0.1, 9, 5
     generator = torch.Generator().manual_seed(0)
-    inputs = torch.randn(num_nodes, dimensions, dtype=torch.float64, generator=generator)
-    contexts = torch.randn(num_nodes, dimensions, dtype=torch.float64, generator=generator)
+    inputs, contexts = _float64_vectors(num_nodes, dimensions, generator)
     centre = torch.randint(0, num_nodes, (size,), generator=generator)
     context = torch.randint(0, num_nodes, (size,), generator=generator)
     noise = torch.cumsum(torch.rand(num_nodes, dtype=torch.float64, generator=generator) + 0.1, 0)
@@ -133,8 +137,7 @@ def test_group_step_is_the_gradient(groups, size):
     # (few nodes, so contexts, targets and negatives repeat, and a negative may be the target itself)
     negative, lr, num_nodes, dimensions = 3, 0.1, 7, 5
     generator = torch.Generator().manual_seed(1)
-    inputs = torch.randn(num_nodes, dimensions, dtype=torch.float64, generator=generator)
-    outputs = torch.randn(num_nodes, dimensions, dtype=torch.float64, generator=generator)
+    inputs, outputs = _float64_vectors(num_nodes, dimensions, generator)
     contexts = torch.randint(0, num_nodes, (groups, size), generator=generator)
     targets = torch.randint(0, num_nodes, (groups, 1 + negative), generator=generator)
 

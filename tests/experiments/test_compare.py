@@ -44,7 +44,10 @@ def test_interrupt_then_resume_without_duplicates(tmp_path, stop):
     # every cell waits a second first (a test-only hook), so the 6 cells left once 2 are written take at least
     # 6 s: the signal below lands mid-run however fast the machine is
     env = dict(os.environ, PYTHONWARNINGS="ignore", GNNLAB_TEST_CELL_DELAY="1")
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # a shell's background job (CI run with `&`) ignores SIGINT, and the child would inherit that: restore
+    # the default so that the signal acts as a user's Ctrl-C does
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     record = tmp_path / "k" / "runs.json"
 
     def finished() -> list:
