@@ -180,13 +180,13 @@ def train_skipgram(
         contexts = torch.zeros(num_nodes, dimensions, device=device)
 
     grouped = objective == "negative_sampling" and max_pairs is None
-    if grouped:
-        noise = _alias_table(weights)  # O(1) a draw: the all-pairs run draws K negatives per walk position
+    # the all-pairs run draws K negatives per walk position, from an alias table (constant time a draw)
+    alias = _alias_table(weights) if grouped else None
     bar = tqdm(total=epochs, desc="skip-gram", disable=not verbose, leave=False, unit="epoch")
     progress = 0.0  # share of the run done, for the linear learning-rate decay
     buffers = _Buffers()
     for _ in range(epochs):
-        chunks = (_epoch_groups(walks, window_size, batch_size, negative, noise, generator) if grouped
+        chunks = (_epoch_groups(walks, window_size, batch_size, negative, alias, generator) if grouped
                   else _epoch_pairs(walks, window_size, batch_size, max_pairs, generator))
         for batches, share in chunks:
             for index, batch in enumerate(batches):
