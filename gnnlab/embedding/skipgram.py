@@ -374,8 +374,8 @@ def _group_step(inputs: Tensor, outputs: Tensor, contexts: Tensor, targets: Tens
     buffers = _Buffers() if buffers is None else buffers
     groups, size = contexts.shape
     width, dimensions = targets.size(1), inputs.size(1)
-    u = torch.index_select(inputs, 0, contexts.reshape(-1), out=buffers.get("centre", contexts.numel(), inputs))
-    v = torch.index_select(outputs, 0, targets.reshape(-1), out=buffers.get("context", targets.numel(), inputs))
+    u = torch.index_select(inputs, 0, contexts.reshape(-1), out=buffers.get("input rows", contexts.numel(), inputs))
+    v = torch.index_select(outputs, 0, targets.reshape(-1), out=buffers.get("output rows", targets.numel(), inputs))
     gradient = torch.bmm(u.view(groups, size, dimensions), v.view(groups, width, dimensions).transpose(1, 2))
     gradient = gradient.sigmoid_().neg_()  # (groups, size, 1 + negatives): -sigma(s)
     gradient[:, :, 0] += 1.0
