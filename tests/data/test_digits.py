@@ -24,6 +24,7 @@ def test_split_sizes_and_range(digits):
     assert 0.0 <= float(small["x_train"].min()) and float(small["x_train"].max()) <= 1.0
 
 
+@pytest.mark.training
 def test_mlp(digits):
     small, _ = digits
     torch.manual_seed(0)
@@ -31,17 +32,22 @@ def test_mlp(digits):
     fit_classifier(model, small["x_train"], small["y_train"], x_val=small["x_val"], y_val=small["y_val"],
                    epochs=100, lr=0.01, batch_size=32, early_stopping=EarlyStopping(20, mode="max", monitor="val_acc"),
                    seed=0, verbose=False)
-    assert _correct(model, small["x_test"], small["y_test"]) >= 0.96 * small["y_test"].numel()
+    # seeds 0-5 scored 346-353 of 359 (96.4-98.3 %) under ATEN_CPU_CAPABILITY=avx2 and default; 95 % is about
+    # four standard deviations under their mean, while an untrained or broken network is far below
+    assert _correct(model, small["x_test"], small["y_test"]) >= 0.95 * small["y_test"].numel()
 
 
+@pytest.mark.training
 def test_two_layer_net_without_autograd(digits):
     small, _ = digits
     net = TwoLayerNet(64, 64, 10, seed=0)
     with torch.no_grad():  # proves no autograd is needed
         net.fit(small["x_train"], small["y_train"], epochs=200, lr=0.5, batch_size=16, seed=0)
+    # seeds 0-5: 96.9-97.8 % under avx2 and default
     assert net.score(small["x_test"].flatten(1), small["y_test"]) >= 0.94
 
 
+@pytest.mark.training
 def test_lenet5_and_ensemble(digits):
     _, large = digits
     members = []
@@ -52,11 +58,17 @@ def test_lenet5_and_ensemble(digits):
                        epochs=20, lr=0.002, batch_size=32, augment=ImageAugmentation(2, 10, seed=seed),
                        early_stopping=EarlyStopping(8, mode="max", monitor="val_acc"), seed=seed, verbose=False)
         members.append(model)
-    # counts of correct test predictions: exact integers, whatever the machine's floating-point path
+    # Counts of correct test predictions (of 359). Another float path trains other weights, so the bounds come
+    # from the spread measured over 4 groups of 3 seeds (0-11, avx2) and seeds 0-2 under default: members scored
+    # 348-358 (96.9-99.7 %), the ensemble 1.3-3.7 above its members' mean and from 1 below to 3 above its best
+    # member. An ensemble is not always at least as good as its best member (one AVX-512 machine: 353
+    # against 354), but averaging three members' probabilities beats their average member, and falls at most a
+    # few images short of the best one.
     correct = [_correct(member, large["x_test"], large["y_test"]) for member in members]
-    assert correct[0] >= 0.98 * large["y_test"].numel()
-    ensemble = Ensemble(members).eval()
-    assert _correct(ensemble, large["x_test"], large["y_test"]) >= max(correct)
+    assert min(correct) >= 0.96 * large["y_test"].numel()
+    ensemble = _correct(Ensemble(members).eval(), large["x_test"], large["y_test"])
+    assert ensemble >= sum(correct) / len(correct)
+    assert ensemble >= max(correct) - 3
 
 
 def _correct(model, x, y) -> int:
