@@ -69,6 +69,7 @@ def measure(num_nodes: int, avg_degree: float, num_features: int, reference_batc
     result["sampler_epoch_s"] = time.perf_counter() - start
     result["sampler_seeds_per_s"] = num_seeds / result["sampler_epoch_s"]
     result["sampled_edges_per_batch"] = sampled_edges / len(batches)
+    result["sampled_edges_per_epoch"] = sampled_edges
 
     model = GraphSAGE(num_features, 10, hidden_channels=64, dropout=0.5)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
@@ -184,7 +185,8 @@ def main() -> None:
               f"train epoch {r['train_epoch_s']:6.1f} s ({r['train_seeds_per_s']:7,.0f} seeds/s) | "
               f"inference {r['inference_s']:5.1f} s | peak {r['process_peak_mib']:7,.0f} MiB "
               f"(+{r['train_peak_growth_mib']:,.0f} in the epoch) | model steps vs PyG "
-              f"{r['model_steps_ratio_vs_pyg']:.2f}x | {1e6 * r['train_epoch_s'] / r['num_edges']:.2f} s per M edges",
+              f"{r['model_steps_ratio_vs_pyg']:.2f}x | {1e6 * r['train_epoch_s'] / r['num_edges']:.2f} s per M edges | "
+              f"{1e6 * r['train_epoch_s'] / r['sampled_edges_per_epoch']:.2f} µs per sampled edge",
               flush=True)
     os.makedirs(args.out_dir, exist_ok=True)
     with atomic_write(os.path.join(args.out_dir, "scale.json")) as handle:
