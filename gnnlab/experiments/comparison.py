@@ -30,7 +30,8 @@ class Comparison:
     ``runs.json`` (the settings and one row per finished (method, dataset, split, seed)) and ``runs.csv`` (the
     rows) are rewritten atomically after every cell, so an interrupted run loses at most the cell in progress;
     running the same name again skips the finished cells. A run name holds results of one task, one ``quick``
-    and one set of ``overrides``: resuming it with others is refused rather than mixing two settings.
+    and one set of ``overrides``, and of one config per method (``runs.json`` keeps each method's): resuming it
+    with others, or after a method's config file changed, is refused rather than mixing two settings.
 
     Args:
         methods, datasets: from ``task.methods`` and ``task.datasets``.
@@ -99,6 +100,7 @@ class Comparison:
 
     def _load_rows(self) -> list[dict[str, Any]]:
         path = self.folder / "runs.json"
+        self._stored_configs: dict[str, Any] = {}
         if not path.is_file():
             return []
         try:
@@ -116,6 +118,15 @@ class Comparison:
         unique: dict[tuple, dict[str, Any]] = {}
         for row in rows:
             unique[self.key(row)] = row
+        # a record written before the configs were kept has none to compare
+        self._stored_configs = dict(record.get("configs", {})) if isinstance(record, dict) else {}
+        finished = {row["method"] for row in unique.values()}
+        for method in self.methods:
+            stored, current = self._stored_configs.get(method), _plain(self.configs[method])
+            if method in finished and stored is not None and stored != current:
+                fail("gnnlab compare", f"the config of '{method}' that run '{self.folder.name}' was started with, "
+                     f"to resume it ({stored}); its finished cells are never mixed with cells of another config: "
+                     "use another --run-name (or restore the config)", current)
         return list(unique.values())
 
     @staticmethod
@@ -129,7 +140,8 @@ class Comparison:
 
     def _save(self) -> None:
         with atomic_write(self.folder / "runs.json") as handle:
-            json.dump({**self.settings, "rows": self.rows}, handle, indent=1)
+            configs = {**self._stored_configs, **{method: _plain(self.configs[method]) for method in self.methods}}
+            json.dump({**self.settings, "configs": configs, "rows": self.rows}, handle, indent=1)
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=self.columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
@@ -183,6 +195,12 @@ class Comparison:
                 **{metric: round(100 * result.scores[metric], 2) for metric in self.task.metrics},
                 "train_time": round(result.train_time, 3), "device": result.device,
                 "val_curve": [round(v, 4) for v in result.curve]}
+
+
+def _plain(config: Mapping[str, Any]) -> Any:
+    """``config`` as ``runs.json`` stores it (JSON types, anything else by its ``repr``), to compare with the
+    stored one."""
+    return json.loads(json.dumps(config, default=repr))
 
 
 def compare(methods: Sequence[str], datasets: Sequence[str], split: str = "public", seeds: int = 3,

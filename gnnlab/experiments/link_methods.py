@@ -18,7 +18,7 @@ from torch_geometric.data import Data
 from gnnlab.data.link_split import link_split
 from gnnlab.data.planetoid import load_planetoid
 from gnnlab.embedding.link_features import OPERATORS, link_scores
-from gnnlab.experiments.methods import MethodResult
+from gnnlab.experiments.methods import MethodResult, check_config
 
 
 def link_data(dataset: str, split: str = "random", seed: int = 0) -> tuple[Data, Data, Data]:
@@ -60,6 +60,7 @@ def _walk_embedding(class_name: str) -> Callable[..., MethodResult]:
     def run(splits, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
         from gnnlab import embedding
 
+        check_config(class_name, config, {"model": None, "score": ("operators",)})
         start = time.perf_counter()
         model = getattr(embedding, class_name)(seed=seed, device=str(device), verbose=verbose,
                                                **config.get("model", {}))
@@ -74,6 +75,7 @@ def _spectral(splits, config: dict[str, Any], seed: int, device: torch.device, v
     import scipy.sparse as sp
     from sklearn.manifold import SpectralEmbedding
 
+    check_config("SpectralEmbedding", config, {"model": None, "score": ("operators",)})
     start = time.perf_counter()
     train = splits[0]
     edge_index = train.edge_index.cpu().numpy()
@@ -90,6 +92,8 @@ def _auto_encoder(class_name: str, encoder: str | None = None) -> Callable[..., 
         from gnnlab import nn
         from gnnlab.train import fit_link_predictor
 
+        check_config(class_name if encoder is None else f"{class_name}({encoder})", config,
+                     {"model": None, "train": None})
         train, val, test = splits
         options = dict(config.get("model", {}))
         recon = options.pop("recon", "adjacency")

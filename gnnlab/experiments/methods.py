@@ -6,7 +6,7 @@ method's TOML file as a dict (``[model]`` and ``[train]`` tables, see :mod:`gnnl
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ import torch
 from torch_geometric.data import Data
 
 from gnnlab.data.planetoid import num_classes
+from gnnlab.utils.validation import fail
 
 
 @dataclass
@@ -33,6 +34,19 @@ class MethodResult:
     predictions: np.ndarray | None = None
 
 
+def check_config(who: str, config: Mapping[str, Any], tables: Mapping[str, Iterable[str] | None]) -> None:
+    """Refuse a table or key of ``config`` that ``who`` would ignore (a typo'd ``[train] epoch`` would run the
+    default number of epochs, and ``--set`` accepts any key of the file): ``tables`` maps each table ``who`` reads
+    to its keys, or to ``None`` where the keys go to a callable that checks its own."""
+    unknown = sorted(set(config) - set(tables))
+    if unknown:
+        fail(who, f"config tables from {sorted(tables)}", ", ".join(unknown))
+    for table, keys in tables.items():
+        unknown = [] if keys is None else sorted(set(config.get(table, {})) - set(keys))
+        if unknown:
+            fail(who, f"[{table}] keys from {sorted(keys)}", ", ".join(unknown))
+
+
 def gnn_method(model_class: str | type[torch.nn.Module]) -> Callable[..., MethodResult]:
     """A method that trains ``model_class(num_features, num_classes, **config["model"])`` (a class or the name
     of one in :mod:`gnnlab.nn`) with :func:`~gnnlab.train.fit_node_classifier` and ``config["train"]``; its
@@ -43,6 +57,7 @@ def gnn_method(model_class: str | type[torch.nn.Module]) -> Callable[..., Method
         from gnnlab.train import fit_node_classifier
 
         cls = getattr(nn, model_class) if isinstance(model_class, str) else model_class
+        check_config(cls.__name__, config, {"model": None, "train": None})
         torch.manual_seed(seed)
         model = cls(data.num_features, num_classes(data), **config.get("model", {}))
         history = fit_node_classifier(model, data, seed=seed, device=device, verbose=verbose,
@@ -62,6 +77,7 @@ def _embedding(class_name: str) -> Callable[..., MethodResult]:
         from gnnlab import embedding
         from gnnlab.embedding import evaluate_embedding
 
+        check_config(class_name, config, {"model": None})
         start = time.perf_counter()
         model = getattr(embedding, class_name)(seed=seed, device=str(device), verbose=verbose,
                                                **config.get("model", {}))
@@ -77,6 +93,7 @@ def _mlp(data: Data, config: dict[str, Any], seed: int, device: torch.device, ve
     from gnnlab.regularize import EarlyStopping
     from gnnlab.train import evaluate, fit_classifier
 
+    check_config("mlp", config, {"model": None, "train": ("lr", "weight_decay", "patience", "epochs")})
     model_options, train = dict(config.get("model", {})), dict(config.get("train", {}))
     torch.manual_seed(seed)
     model = MLP(data.num_features, model_options.pop("hidden_channels", [64]), num_classes(data), **model_options)
@@ -94,6 +111,7 @@ def _mlp(data: Data, config: dict[str, Any], seed: int, device: torch.device, ve
 def _logreg(data: Data, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
     from sklearn.linear_model import LogisticRegression
 
+    check_config("logreg", config, {"model": None})
     start = time.perf_counter()
     x, y = data.x.numpy(), data.y.numpy()
     train, test = data.train_mask.numpy(), data.test_mask.numpy()
@@ -106,6 +124,7 @@ def _labelprop(data: Data, config: dict[str, Any], seed: int, device: torch.devi
     :math:`S = D^{-1/2} A D^{-1/2}` and :math:`Y` the one-hot training labels; predict :math:`\arg\max F`."""
     from gnnlab.nn.functional import SparseMatrix, gcn_norm
 
+    check_config("labelprop", config, {"model": ("alpha", "iterations")})
     options = config.get("model", {})
     alpha, iterations = options.get("alpha", 0.99), options.get("iterations", 50)
     start = time.perf_counter()

@@ -97,12 +97,24 @@ def paired_p_value(ours: list[float], theirs: list[float]) -> float:
     return float(ttest_rel(ours, theirs).pvalue)
 
 
+def _p_text(p: float) -> str:
+    """``p`` to two significant digits, more where two would round it up to :data:`ALPHA` (0.0496 is not
+    "p = 0.05" beside "differs"; a p-value at or above ALPHA never rounds below it)."""
+    if p < 0.001:
+        return "p < 0.001"
+    for digits in (2, 3, 4):
+        text = f"{p:.{digits}g}"
+        if (float(text) < ALPHA) == (p < ALPHA):
+            return f"p = {text}"
+    return f"p < {ALPHA}"
+
+
 def _verdict(mark: tuple[str, float | None] | None) -> str:
     """The text of a "vs best" cell."""
     if mark is None:
         return "—"
     kind, p = mark
-    shown = "" if p is None else (" (p < 0.001)" if p < 0.001 else f" (p = {p:.2g})")
+    shown = "" if p is None else f" ({_p_text(p)})"
     return {"best": "**best**", "best tested": "**best of n ≥ 2**", "tie": "≈", "differs": "differs", "once": "n = 1, not tested",
             "unpaired": "not tested"}[kind] + shown
 

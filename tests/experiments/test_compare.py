@@ -220,3 +220,173 @@ def test_a_new_task_plugs_into_the_runner_report_and_record(tmp_path):
         Comparison(["gcn"], ["small"], split="edges", out_dir=tmp_path, task=task, configs=configs)
     with pytest.raises(ValueError, match="use another --run-name"):
         Comparison(["a"], ["small"], split="edges", out_dir=tmp_path, run_name="t", task=task, configs=configs)
+
+
+def scripted_task(task, bases: dict[str, float], offsets: dict[str, float] | None = None):
+    """``task`` with methods that train nothing: a method's score is its base, plus its split's offset, plus 0.01
+    per seed, plus (for all but the first method) a bit of noise per seed, so that every row of a record tells
+    its split and seed, and the t-test has a spread. The data "loaded" is the (split, seed) it was drawn for; the
+    one plot records the rows it is given."""
+    import dataclasses
+
+    from gnnlab.experiments import MethodResult
+
+    noise, offsets, first = [0.0, 0.004, -0.003, 0.006, 0.001], offsets or {}, next(iter(bases))
+    plotted = []
+
+    def method(name):
+        def run(data, config, seed, device, verbose):
+            split, _ = data
+            score = bases[name] + offsets.get(split, 0.0) + 0.01 * seed + noise[seed] * (name != first)
+            return MethodResult({metric: score - 0.05 * i for i, metric in enumerate(task.metrics)}, 0.0, "cpu")
+        return run
+
+    def plot(comparison, rows, path):
+        plotted.append(sorted((r["method"], r["split"], r["seed"]) for r in rows))
+        return False
+
+    scripted = dataclasses.replace(task, methods={name: method(name) for name in bases},
+                                   load_data=lambda dataset, split, seed: (split, seed), plots=(("spy", plot),))
+    return scripted, plotted
+
+
+def summary_of(tmp_path, task, run_name, **options):
+    from gnnlab.experiments import compare
+
+    options = {"split": next(iter(task.splits)), "seeds": 3, **options}
+    return compare(list(task.methods), ["cora"], device="cpu", out_dir=tmp_path, run_name=run_name, verbose=False,
+                   task=task, **options)["table"]
+
+
+@pytest.mark.parametrize("order", [(3, 5), (5, 3)])
+def test_summary_holds_only_the_seeds_of_this_comparison(tmp_path, order):
+    """A run name keeps the rows of every comparison run under it (seeds 0-2 and 0-4 here); the summary of each
+    is the summary of a fresh run of that comparison alone."""
+    from gnnlab.experiments import NODE
+
+    task, plotted = scripted_task(NODE, {"gcn": 0.5, "mlp": 0.48, "logreg": 0.45}, {"random": 0.1})
+    for seeds in order:
+        table = summary_of(tmp_path, task, "shared", seeds=seeds)
+        assert table == summary_of(tmp_path, task, f"fresh-{seeds}", seeds=seeds)
+        assert plotted[-1] == plotted[-2]
+        gcn, mlp = {3: ("51.0 ± 1.0 (3)", "49.0 ± 0.9 (3) | 55.1 (Velickovic et al., ICLR 2018, Table 2) | differs "
+                        "(p = 0.01)"),
+                    5: ("52.0 ± 1.6 (5)", "50.2 ± 1.7 (5) | 55.1 (Velickovic et al., ICLR 2018, Table 2) | differs "
+                        "(p < 0.001)")}[seeds]
+        assert f"| gcn | {gcn} | 81.5 (Kipf & Welling, ICLR 2017, Table 2) | **best** |" in table
+        assert f"| mlp | {mlp} |" in table
+        # logreg does not depend on the seed on the public split: one run, whatever --seeds
+        assert "| logreg | 45.0 (1) |" in table
+        assert plotted[-1] == sorted([("gcn", "public", s) for s in range(seeds)] + [("logreg", "public", 0)]
+                                     + [("mlp", "public", s) for s in range(seeds)])
+    record = json.loads((tmp_path / "shared" / "runs.json").read_text())
+    assert len(record["rows"]) == 5 + 5 + 1  # both comparisons are kept, neither recomputed
+
+
+@pytest.mark.parametrize("order", [("public", "random"), ("random", "public")])
+def test_summary_holds_only_the_split_of_this_comparison_and_published_figures_only_beside_the_public_one(
+        tmp_path, order):
+    from gnnlab.experiments import NODE
+
+    task, plotted = scripted_task(NODE, {"gcn": 0.5, "mlp": 0.48, "logreg": 0.45}, {"random": 0.1})
+    for split in order:
+        table = summary_of(tmp_path, task, "shared", split=split)
+        assert table == summary_of(tmp_path, task, f"fresh-{split}", split=split)
+        assert {row[1] for row in plotted[-1]} == {split}
+        if split == "public":
+            assert "| gcn | 51.0 ± 1.0 (3) | 81.5 (Kipf & Welling, ICLR 2017, Table 2) | **best** |" in table
+            assert ("| mlp | 49.0 ± 0.9 (3) | 55.1 (Velickovic et al., ICLR 2018, Table 2) | differs (p = 0.01) |"
+                    in table)
+            assert "| logreg | 45.0 (1) | — | n = 1, not tested |" in table
+            assert "; logreg do not depend on the seed and run once (n = 1);" in table
+        else:
+            # the papers measured the public split: their figures are not comparable with a random split's
+            assert "| gcn | 61.0 ± 1.0 (3) | — | **best** |" in table
+            assert "| mlp | 59.0 ± 0.9 (3) | — | differs (p = 0.01) |" in table
+            # per seed: the data changes with the seed
+            assert "| logreg | 56.0 ± 0.9 (3) | — | differs (p = 0.0017) |" in table
+            assert "Kipf" not in table and "Velickovic" not in table
+            assert "do not depend on the seed" not in table
+            assert "on the random split" in table
+    assert len(json.loads((tmp_path / "shared" / "runs.json").read_text())["rows"]) == 7 + 9
+
+
+def test_cli_summary_of_a_reused_run_name_is_this_comparison_s(tmp_path, monkeypatch, capsys):
+    from gnnlab.experiments import NODE, TASKS
+
+    task, _ = scripted_task(NODE, {"gcn": 0.5, "mlp": 0.48}, {"random": 0.1})
+    monkeypatch.setitem(TASKS, "node", task)
+    argv = ["compare", "--quiet", "--datasets", "cora", "--out-dir", str(tmp_path), "--device", "cpu"]
+    assert main(argv + ["--seeds", "5", "--split", "random"]) == 0
+    assert main(argv + ["--seeds", "2"]) == 0
+    printed = capsys.readouterr().out
+    summary = (tmp_path / "default" / "summary.md").read_text()
+    assert summary in printed and "on the public split" in summary and "(5)" not in summary
+    assert "| gcn | 50.5 ± 0.7 (2) | 81.5 (Kipf & Welling, ICLR 2017, Table 2) | **best** |" in summary
+    assert "| mlp | 48.7 ± 1.0 (2) | 55.1 (Velickovic et al., ICLR 2018, Table 2) |" in summary
+
+
+def test_resume_refuses_a_method_whose_config_changed(tmp_path, monkeypatch, capsys):
+    """An edited config file (or a script's ``configs``) between two runs of one name: the finished cells are of
+    the old hyper-parameters, so resuming is refused rather than mixing them with new cells in one summary."""
+    from gnnlab.experiments import NODE, compare, comparison, load_config
+
+    task, _ = scripted_task(NODE, {"gcn": 0.5, "mlp": 0.48})
+    summary_of(tmp_path, task, "c", seeds=2)
+    record = json.loads((tmp_path / "c" / "runs.json").read_text())
+    assert record["configs"] == {"gcn": load_config("gcn"), "mlp": load_config("mlp")}
+    original = comparison.load_config
+
+    def edited(method, *args, **kwargs):  # gcn.toml with another learning rate
+        config = original(method, *args, **kwargs)
+        if method == "gcn":
+            config["train"]["lr"] = 0.02
+        return config
+
+    monkeypatch.setattr(comparison, "load_config", edited)
+    with pytest.raises(ValueError, match="the config of 'gcn' that run 'c' was started with.*use another --run-name"):
+        summary_of(tmp_path, task, "c", seeds=3)
+    other = {"gcn": {**load_config("gcn"), "model": {"hidden_channels": 8, "dropout": 0.5}}}
+    monkeypatch.setattr(comparison, "load_config", original)
+    with pytest.raises(ValueError, match="the config of 'gcn'"):
+        summary_of(tmp_path, task, "c", seeds=3, configs=other)
+    assert json.loads((tmp_path / "c" / "runs.json").read_text()) == record  # nothing ran
+    # through the command line: one line, exit code 2
+    monkeypatch.setattr(comparison, "load_config", edited)
+    from gnnlab.experiments import TASKS
+
+    monkeypatch.setitem(TASKS, "node", task)
+    assert main(["compare", "--quiet", "--datasets", "cora", "--methods", "gcn", "--seeds", "2", "--out-dir",
+                 str(tmp_path), "--run-name", "c"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "the config of 'gcn'" in error and "'lr': 0.02" in error and len(error.splitlines()) == 1
+    # the other method's config is unchanged: it resumes, and its new cell joins the old ones
+    compare(["mlp"], ["cora"], seeds=3, device="cpu", out_dir=tmp_path, run_name="c", verbose=False, task=task)
+    resumed = json.loads((tmp_path / "c" / "runs.json").read_text())
+    assert sorted((r["method"], r["seed"]) for r in resumed["rows"]) == [("gcn", 0), ("gcn", 1), ("mlp", 0),
+                                                                         ("mlp", 1), ("mlp", 2)]
+    assert resumed["configs"] == record["configs"]  # gcn's finished cells keep the config they ran with
+
+
+def test_cli_no_tsne_skips_only_the_tsne_plot(tmp_path, monkeypatch):
+    import dataclasses
+
+    from gnnlab.experiments import NODE, TASKS
+
+    task, _ = scripted_task(NODE, {"gcn": 0.5})
+    drawn = []
+
+    def plot(name):
+        def draw(comparison, rows, path):
+            drawn.append(name)
+            path.write_bytes(b"png")
+            return True
+        return draw
+
+    monkeypatch.setitem(TASKS, "node", dataclasses.replace(task, plots=tuple((n, plot(n)) for n in
+                                                                             ("accuracy", "curves", "tsne"))))
+    argv = ["compare", "--quiet", "--datasets", "cora", "--seeds", "1", "--out-dir", str(tmp_path)]
+    assert main(argv + ["--no-tsne"]) == 0
+    assert drawn == ["accuracy", "curves"] and not (tmp_path / "default" / "tsne.png").exists()
+    assert main(argv) == 0
+    assert drawn[2:] == ["accuracy", "curves", "tsne"] and (tmp_path / "default" / "tsne.png").is_file()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from sklearn.metrics import roc_auc_score
 
 from gnnlab.data import link_split, synthetic_graph
@@ -33,6 +34,7 @@ def test_methods_score_the_test_pairs(splits, method):
         assert len(result.curve) == config["train"]["epochs"]
 
 
+@pytest.mark.training
 def test_gae_learns_the_communities():
     # Beyond its planted classes the graph is random, and the features are noise (their inner product scores
     # chance): the ceiling is the AUC of "same class" as the score. The GAE must get most of the way there from
@@ -69,6 +71,7 @@ def test_link_data_is_the_vgae_split_with_raw_features():
     assert test.edge_label_index.size(1) == 2 * 527 and val.edge_label_index.size(1) == 2 * 263
 
 
+@pytest.mark.training
 @pytest.mark.slow
 def test_deepwalk_with_hierarchical_softmax_ranks_cora_edges():
     """The link config's DeepWalk (hierarchical softmax, as the paper) on Cora's split of seed 0, shortened to 200
@@ -82,3 +85,44 @@ def test_deepwalk_with_hierarchical_softmax_ranks_cora_edges():
         auc[objective] = LINK_METHODS["deepwalk"](splits, config, 0, "cpu", False).scores["auc"]
     assert auc["hierarchical_softmax"] > 0.70
     assert auc["hierarchical_softmax"] > auc["negative_sampling"] + 0.08
+
+
+@pytest.mark.parametrize("method", list(LINK_METHODS))
+def test_a_misspelt_config_table_or_score_key_is_refused_not_ignored(splits, method):
+    config = load_config(method, quick=True, task="link")
+    misspelt = {**config, "scores": {"operators": ["hadamard"]}}   # would score by the inner product
+    with pytest.raises(ValueError, match=r"config tables from \[.*\] \(got scores\)"):
+        LINK_METHODS[method](splits, misspelt, 0, "cpu", False)
+    if "score" in config:
+        misspelt = {**config, "score": {"operator": ["hadamard"]}}
+        with pytest.raises(ValueError, match=r"\[score\] keys from \['operators'\] \(got operator\)"):
+            LINK_METHODS[method](splits, misspelt, 0, "cpu", False)
+
+
+def test_the_operator_is_chosen_on_the_validation_pairs_only(splits, monkeypatch):
+    """Scripted scores: "average" ranks the validation pairs perfectly, "l2" the test pairs; the method must
+    score the test pairs with "average" (the choice a held-out set allows), never pick by the test pairs."""
+    from gnnlab.experiments import link_methods
+
+    train, val, test = splits
+    rng = np.random.default_rng(0)
+    noise = {key: rng.random(pairs.size(1)) for key, pairs in (("val", val.edge_label_index),
+                                                                ("test", test.edge_label_index))}
+    calls = []
+
+    def scripted(vectors, graph, pairs, operator, seed=0, classifier=None):
+        assert graph is train and vectors.shape[0] == train.num_nodes
+        which = "val" if torch.equal(torch.as_tensor(pairs), val.edge_label_index) else "test"
+        assert which == "val" or torch.equal(torch.as_tensor(pairs), test.edge_label_index)
+        calls.append((which, operator))
+        labels = (val if which == "val" else test).edge_label.numpy()
+        best = {"val": "average", "test": "l2"}[which]
+        return labels + noise[which] * (0.5 if operator == best else 4.0)
+
+    monkeypatch.setattr(link_methods, "link_scores", scripted)
+    result = LINK_METHODS["node2vec"](splits, load_config("node2vec", quick=True, task="link"), 0, "cpu", False)
+    operators = load_config("node2vec", task="link")["score"]["operators"]
+    assert calls == [("val", operator) for operator in operators] + [("test", "average")]
+    labels = test.edge_label.numpy()
+    assert result.scores["auc"] == pytest.approx(roc_auc_score(labels, labels + 4.0 * noise["test"]))
+    assert result.scores["auc"] < 0.9  # the "l2" scores would rank the test pairs perfectly

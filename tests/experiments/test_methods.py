@@ -69,6 +69,7 @@ def _agree_where_clear(ours_accuracy: float, reference: np.ndarray, data) -> Non
     assert correct.sum() - close.sum() <= ours <= correct.sum() + close.sum()
 
 
+@pytest.mark.training
 def test_labelprop_follows_its_recursion_and_reaches_the_closed_form(graph):
     config = load_config("labelprop")
     alpha, iterations = config["model"]["alpha"], config["model"]["iterations"]
@@ -111,6 +112,7 @@ def _reference_mlp(data, config, seed: int) -> float:
         return float((model(x[data.test_mask]).argmax(1) == y[data.test_mask]).float().mean())
 
 
+@pytest.mark.training
 def test_mlp_is_adam_on_the_training_nodes_at_the_best_validation_epoch(graph):
     # no dropout: the run is then a function of the seed's initial weights alone, as in the reference
     config = load_config("mlp")
@@ -130,3 +132,22 @@ def test_mlp_is_adam_on_the_training_nodes_at_the_best_validation_epoch(graph):
     no_edges = graph.clone()
     no_edges.edge_index = torch.empty(2, 0, dtype=torch.long)
     assert METHODS["mlp"](no_edges, config, 3, CPU, False).scores == result.scores
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_a_misspelt_config_table_is_refused_not_ignored(graph, method):
+    config = load_config(method, quick=True)
+    config["trian"] = {"epochs": 1}   # would leave [train] at its defaults
+    with pytest.raises(ValueError, match=r"config tables from \['model'(, 'train')?\] \(got trian\)"):
+        METHODS[method](graph, config, 0, CPU, False)
+
+
+@pytest.mark.parametrize("method, table, key", [("mlp", "train", "epoch"), ("mlp", "train", "learning_rate"),
+                                                ("labelprop", "model", "iteration")])
+def test_a_key_the_method_would_ignore_is_refused(graph, method, table, key):
+    """The MLP and label propagation read their keys one by one: a typo'd key would silently run the default
+    (and ``--set`` accepts any key the file has)."""
+    config = load_config(method)
+    config[table][key] = 3
+    with pytest.raises(ValueError, match=rf"'{method}' expected \[{table}\] keys from .* \(got {key}\)"):
+        METHODS[method](graph, config, 0, CPU, False)

@@ -45,6 +45,42 @@ def test_three_seeds_two_degrees_of_freedom():
     assert marks[("c", "cora")][1] == pytest.approx(_p_by_hand(values["c"], values["a"]), rel=1e-9)
 
 
+def test_pairs_by_seed_not_by_rank():
+    from scipy.stats import ttest_rel
+
+    # b's seed order is not its rank order: paired by seed the gaps are -0.4, -1.5, -0.8 (p = 0.107); paired by
+    # rank (both sorted) they would be -1.0, -0.9, -0.8, a steady gap (p = 0.004)
+    values = {"a": [80.0, 80.5, 81.0], "b": [79.6, 79.0, 80.2]}
+    assert ttest_rel(sorted(values["b"]), sorted(values["a"])).pvalue < ALPHA
+    kind, p = significance(_rows(values), ["a", "b"], ["cora"])[("b", "cora")]
+    assert p == pytest.approx(ttest_rel(values["b"], values["a"]).pvalue, rel=1e-9)
+    assert p == pytest.approx(0.1074, abs=1e-4) and kind == "tie"
+
+
+def _seed_rows(method: str, by_seed: dict[int, float]) -> list[dict]:
+    """Rows in the order of ``by_seed``'s keys (a resumed run stores them in the order they finished)."""
+    return [{"method": method, "dataset": "cora", "split": "public", "seed": s, "accuracy": v}
+            for s, v in by_seed.items()]
+
+
+@pytest.mark.parametrize("a_order", [[0, 1, 2, 3], [3, 1, 0, 2]])
+def test_rows_are_paired_by_seed_id_whatever_their_order_and_gaps(a_order):
+    from scipy.stats import ttest_rel
+
+    a = {0: 80.0, 1: 80.5, 2: 81.0, 3: 81.5}
+    b = {3: 80.3, 0: 79.6, 1: 79.0}     # seed 2 missing, the others stored out of order
+    rows = _seed_rows("a", {s: a[s] for s in a_order}) + _seed_rows("b", b)
+    shared = [0, 1, 3]
+    expected = ttest_rel([b[s] for s in shared], [a[s] for s in shared]).pvalue
+    # pairing the first rows of each, or each one's sorted scores, gives another p
+    assert abs(ttest_rel(list(b.values()), [a[s] for s in a_order][:3]).pvalue - expected) > 0.01
+    assert abs(ttest_rel(sorted(b.values()), sorted(a.values())[:3]).pvalue - expected) > 0.01
+    marks = significance(rows, ["a", "b"], ["cora"])
+    assert marks[("a", "cora")] == ("best", None)
+    assert marks[("b", "cora")][1] == pytest.approx(expected, rel=1e-9)
+    assert marks[("b", "cora")][0] == ("tie" if expected >= ALPHA else "differs")
+
+
 def test_two_seeds_one_degree_of_freedom():
     values = {"a": [90.0, 94.0], "b": [85.0, 91.0]}   # gaps -5, -3: t = -4, p = 1 - 2 atan(4) / pi = 0.156
     (kind, p) = significance(_rows(values, metric="auc"), ["a", "b"], ["cora"], "auc")[("b", "cora")]
@@ -109,3 +145,34 @@ def test_each_dataset_has_its_own_best(dataset):
     rows = _rows({"a": [1.0, 2.0], "b": [3.0, 4.0]}, "cora") + _rows({"a": [5.0, 6.0], "b": [1.0, 2.0]}, "citeseer")
     marks = significance(rows, ["a", "b"], ["cora", "citeseer"])
     assert marks[("b" if dataset == "cora" else "a", dataset)] == ("best", None)
+
+
+@pytest.mark.parametrize("mark, text", [
+    (("differs", 0.0), "differs (p < 0.001)"),           # a constant gap
+    (("differs", 0.00099), "differs (p < 0.001)"),
+    (("differs", 0.0012345), "differs (p = 0.0012)"),
+    (("tie", 0.1074), "≈ (p = 0.11)"),
+    (("tie", 1.0), "≈ (p = 1)"),
+    (("tie", 0.0504), "≈ (p = 0.05)"),
+    # two digits would print "p = 0.05" beside "differs", which the caption says means p < 0.05
+    (("differs", 0.0496), "differs (p = 0.0496)"),
+    (("differs", 0.049996), f"differs (p < {ALPHA})"),
+    (("once", None), "n = 1, not tested"),
+    (("unpaired", None), "not tested"),
+    (("best tested", None), "**best of n ≥ 2**"),
+])
+def test_verdict_cells_print_p_on_the_side_of_alpha_they_are(mark, text):
+    table = markdown_table({}, ["m"], ["cora"], {"sources": {}}, "public", marks={("m", "cora"): mark})
+    assert table.splitlines()[-1] == f"| m | — | — | {text} |"
+    kind, p = mark
+    if p is not None and "p = " in text:
+        shown = float(text.split("p = ")[1].rstrip(")"))
+        assert (shown < ALPHA) == (p < ALPHA) == (kind == "differs")
+
+
+def test_a_constant_gap_reads_p_below_a_thousandth_in_the_table():
+    values = {"a": [80.0, 82.0, 81.1], "b": [79.0, 81.0, 80.1]}
+    rows = _rows(values)
+    table = markdown_table(summarize(rows, ["a", "b"], ["cora"]), ["a", "b"], ["cora"], {"sources": {}}, "public",
+                           marks=significance(rows, ["a", "b"], ["cora"]))
+    assert "| b | 80.0 ± 1.0 (3) | — | differs (p < 0.001) |" in table
