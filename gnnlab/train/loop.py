@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -121,7 +122,8 @@ def run_epochs(
     given. With a ``checkpoint``, a run saved there is resumed (``ValueError`` when its ``run`` identity
     differs), and the run is saved every ``checkpoint_every`` epochs and at the end, with the states of the
     global generators and of ``generators``, so that a resumed run ends exactly as an uninterrupted one.
-    ``distributed``: every rank of the process group calls this; rank 0 writes the checkpoint.
+    ``distributed``: every rank of the process group calls this; rank 0 writes the checkpoint, and its
+    ``early_stopping`` decides for every rank when to stop (ranks that stopped apart would wait for ever).
 
     Returns:
         ``{key: [per-epoch values]}`` for ``history_keys``, with ``best_epoch`` (``selection``'s; the model is
@@ -149,6 +151,8 @@ def run_epochs(
             bar.set_postfix({key: f"{metrics[key]:.4f}" for key in progress if key in metrics})
             selection.update(metrics, model)
             stopped = early_stopping is not None and early_stopping.step(metrics)
+            if distributed and early_stopping is not None:
+                stopped = _decided_by_rank_zero(stopped, device)
             if checkpoint is not None and (stopped or epoch == epochs - 1 or (epoch + 1) % checkpoint_every == 0):
                 _save(checkpoint, run, parts, random, epoch=epoch, stopped=stopped, history=history,
                       elapsed=time.perf_counter() - start)
@@ -199,6 +203,23 @@ def _barrier(device: torch.device) -> None:
         dist.barrier(device_ids=[device.index if device.index is not None else torch.cuda.current_device()])
     else:
         dist.barrier()
+
+
+def _decided_by_rank_zero(stopped: bool, device: torch.device) -> bool:
+    """Rank 0's ``stopped``, on every rank: each rank evaluates on its own, and metrics that differ in their last
+    bits (a nondeterministic CUDA scatter, another thread count) could stop one rank while another trains on and
+    waits in its next all-reduce for ever. Rank 0's, because its early-stopping state is the one checkpointed."""
+    flag = torch.tensor(int(stopped), device=device)
+    unshared = sys.getrefcount(flag)
+    dist.broadcast(flag, src=0)
+    if dist.get_backend() == "gloo":
+        # gloo's worker thread lets go of the tensor after broadcast returns and needs the GIL for it: wait for it
+        # (sleeping releases the GIL). A process group destroyed meanwhile, by a thread holding the GIL, would join
+        # that worker while it waits for the GIL: a deadlock (the run's last collective, if it stops now).
+        deadline = time.monotonic() + 10.0
+        while sys.getrefcount(flag) > unshared and time.monotonic() < deadline:
+            time.sleep(0.001)
+    return bool(flag.item())
 
 
 def _save(store: Checkpoint, run: dict, parts: dict, random: dict, **progress: Any) -> None:
