@@ -143,6 +143,7 @@ def train_skipgram(
     objective: str = "negative_sampling",
     seed: int | None = None,
     verbose: bool = False,
+    stats: dict | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Train skip-gram embeddings on ``walks`` (``(W, L)`` node ids, ``-1`` padding).
 
@@ -159,6 +160,10 @@ def train_skipgram(
             from the same distribution (:func:`sample_window_pairs`): an unbiased estimate of the same
             objective, since the walks repeat the same pairs many times over.
         objective: ``"negative_sampling"`` or ``"hierarchical_softmax"``.
+        stats: a dict to receive what the run did, counted as it trains: ``"pairs"``, the (centre, context)
+            pairs trained over all epochs; ``"negatives_drawn"``, the negatives drawn (each pair is scored
+            against ``negative`` of them, shared by a position's pairs or ``negative_sharing`` pairs; 0 for
+            hierarchical softmax); ``"batches"``, the SGD steps.
 
     Returns:
         ``(input_vectors, output_vectors)`` on the walks' device: the embedding ``(num_nodes, dimensions)``,
@@ -185,6 +190,7 @@ def train_skipgram(
     bar = tqdm(total=epochs, desc="skip-gram", disable=not verbose, leave=False, unit="epoch")
     progress = 0.0  # share of the run done, for the linear learning-rate decay
     buffers = _Buffers()
+    pairs = draws = steps = 0
     for _ in range(epochs):
         chunks = (_epoch_groups(walks, window_size, batch_size, negative, alias, generator) if grouped
                   else _epoch_pairs(walks, window_size, batch_size, max_pairs, generator))
@@ -193,13 +199,19 @@ def train_skipgram(
                 lr = learning_rate * max(1.0 - (progress + share * index / len(batches)) / epochs, 1e-4)
                 if grouped:
                     _group_step(inputs, contexts, *batch, lr, buffers)
+                    pairs, draws = pairs + batch[0].numel(), draws + batch[1].size(0) * negative
                 elif objective == "hierarchical_softmax":
                     hierarchical_softmax_step(inputs, contexts, *batch, tree, lr)
+                    pairs += batch[0].numel()
                 else:
                     _sgd_step(inputs, contexts, *batch, noise, negative, negative_sharing, lr, generator, buffers)
+                    pairs, draws = pairs + batch[0].numel(), draws + -(-batch[0].numel() // negative_sharing) * negative
+            steps += len(batches)
             progress += share
             bar.update(share)
     bar.close()
+    if stats is not None:
+        stats.update(pairs=pairs, negatives_drawn=draws, batches=steps)
     return inputs, contexts
 
 

@@ -121,6 +121,18 @@ def test_seeded_loader_repeats_and_workers_agree():
         _check_batch(batch, data, [5, 3])
 
 
+def test_workers_draw_from_their_own_streams():
+    # hubs 0 and 1 have 20 in-neighbours each (2..21 and 22..41, in the same CSR order); a batch each, one per
+    # worker: were the workers' streams the same, hub 1's sample would be hub 0's shifted by 20 in every epoch
+    sources = torch.arange(2, 42)
+    data = Data(x=torch.zeros(42, 1), edge_index=torch.stack([sources, (sources >= 22).long()]))
+    loader = NeighborLoader(data, [3], batch_size=1, input_nodes=torch.tensor([0, 1]), seed=5, num_workers=2)
+    for _ in range(2):
+        first, second = (set(batch.n_id[1:].tolist()) for batch in loader)
+        assert first <= set(range(2, 22)) and second <= set(range(22, 42)) and len(first) == len(second) == 3
+        assert {node - 20 for node in second} != first
+
+
 @pytest.mark.filterwarnings("ignore:.*pin_memory.*:UserWarning")  # "no accelerator is found" on CPU-only torch
 def test_pin_memory_gives_the_same_batches():
     """``pin_memory=True`` (what the trainer passes when it trains on a GPU from a graph on the host) only

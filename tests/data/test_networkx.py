@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections import Counter
+
 import networkx as nx
 import pytest
 import torch
@@ -33,6 +35,48 @@ def test_directed_keeps_direction_and_weights():
     data = from_networkx(graph, weight="w")
     assert data.edge_index.tolist() == [[0, 2], [1, 0]]
     assert data.edge_weight.tolist() == [2.5, 1.0]
+
+
+def _graph_with_self_loops(kind):
+    """Self-loops (one with a weight, one without), parallel edges for the multigraphs, string node names."""
+    graph = kind()
+    graph.add_edge("a", "b", weight=2.0)
+    graph.add_edge("b", "b", weight=3.0)
+    graph.add_edge("b", "c", weight=0.5)
+    graph.add_edge("c", "a", weight=1.5)
+    graph.add_edge("d", "d", weight=4.0)
+    graph.add_edge("c", "d", weight=0.25)
+    graph.add_edge("d", "c", weight=5.0)  # the reverse of c -> d for the directed kinds
+    if graph.is_multigraph():
+        graph.add_edge("a", "b", weight=6.0)
+        graph.add_edge("d", "d", weight=7.0)
+    return graph
+
+
+@pytest.mark.parametrize("kind", [nx.Graph, nx.DiGraph, nx.MultiGraph, nx.MultiDiGraph])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_edges_equal_pygs_with_self_loops(kind, weighted):
+    # the same multiset of (source, target[, weight]) as PyG's from_networkx: an undirected edge twice, an
+    # undirected self-loop once, a directed edge once, a parallel edge as often as it is there
+    from torch_geometric.utils import from_networkx as pyg_from_networkx
+
+    graph = _graph_with_self_loops(kind)
+    if not weighted:
+        for *_, attributes in graph.edges(data=True):
+            del attributes["weight"]
+    ours = from_networkx(graph, weight="weight" if weighted else None)
+    theirs = pyg_from_networkx(graph)
+    assert ours.num_nodes == theirs.num_nodes == 4
+    if weighted:
+        def edges(data, weight):
+            return Counter(zip(*data.edge_index.tolist(), weight.tolist()))
+
+        assert edges(ours, ours.edge_weight) == edges(theirs, theirs.weight)
+    else:
+        assert not hasattr(theirs, "weight")
+        assert Counter(zip(*ours.edge_index.tolist())) == Counter(zip(*theirs.edge_index.tolist()))
+    loops = int((ours.edge_index[0] == ours.edge_index[1]).sum())
+    assert loops == (3 if graph.is_multigraph() else 2)
 
 
 def test_features_and_labels_from_attributes_mappings_arrays():

@@ -51,6 +51,32 @@ def test_features_carry_the_class_and_the_graph_helps():
     assert 0.25 < alone < 0.45 and neighbours > 0.7
 
 
+@pytest.mark.parametrize("noise", [0.0, 0.5, 2.0])
+def test_features_are_unit_centres_plus_gaussian_noise_of_the_given_width(noise):
+    # x_i = mu_{y_i} + noise * eps_i: with no noise every node is its class centre, of norm 1; otherwise the
+    # deviations from the class means have standard deviation `noise` (20000 values per class here)
+    data = synthetic_graph(2000, num_classes=4, num_features=40, seed=2, feature_noise=noise)
+    means = torch.stack([data.x[data.y == c].mean(0) for c in range(4)])
+    deviation = data.x - means[data.y]
+    if noise == 0.0:
+        assert float(deviation.abs().max()) < 1e-6
+        torch.testing.assert_close(means.norm(dim=1), torch.ones(4))
+    else:
+        assert float(deviation.std()) == pytest.approx(noise, rel=0.02)
+
+
+@pytest.mark.parametrize("train, val", [(0.6, 0.2), (0.1, 0.3), (0.5, 0.45)])
+def test_split_has_the_given_fractions_in_every_class(train, val):
+    # the masks are random_split's stratified split with these fractions: disjoint, covering, and within a
+    # node of each fraction in each of the 5 classes (600 nodes each)
+    data = synthetic_graph(3000, num_classes=5, seed=4, train=train, val=val)
+    masks = torch.stack([data.train_mask, data.val_mask, data.test_mask])
+    assert bool((masks.sum(0) == 1).all())
+    for mask, fraction in zip(masks, (train, val, 1.0 - train - val)):
+        per_class = torch.bincount(data.y[mask], minlength=5).double()
+        assert bool(((per_class - fraction * 600).abs() <= 1).all()), (fraction, per_class.tolist())
+
+
 @pytest.mark.parametrize("kwargs, word", [
     ({"num_nodes": 1}, "num_nodes"), ({"num_nodes": 10, "num_classes": 1}, "num_classes"),
     ({"num_nodes": 10, "homophily": 1.5}, "homophily"), ({"num_nodes": 10, "avg_degree": -1}, "avg_degree"),

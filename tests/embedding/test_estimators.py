@@ -10,7 +10,7 @@ from sklearn.exceptions import NotFittedError
 from torch_geometric.data import Data
 
 from gnnlab.data import karate_club
-from gnnlab.embedding import DeepWalk, Node2Vec, evaluate_embedding
+from gnnlab.embedding import DeepWalk, Node2Vec, evaluate_embedding, random_walks, train_skipgram
 
 FAST = dict(dimensions=16, walk_length=10, walks_per_node=5, window_size=3, verbose=False)
 
@@ -51,6 +51,75 @@ def test_same_seed_same_embedding():
     first = Node2Vec(**FAST, p=4.0, q=0.25, seed=3).fit(karate_club()).embedding_
     again = Node2Vec(**FAST, p=4.0, q=0.25, seed=3).fit(karate_club()).embedding_
     np.testing.assert_array_equal(first, again)
+
+
+def _record_skipgram_walks(monkeypatch):
+    """Replace the estimators' skip-gram by a wrapper that keeps the walks it is given (and trains as before)."""
+    from gnnlab.embedding import _estimator
+
+    seen = []
+
+    def record(walks, *args, **kwargs):
+        seen.append(walks.clone())
+        return real(walks, *args, **kwargs)
+
+    real = _estimator.train_skipgram
+    monkeypatch.setattr(_estimator, "train_skipgram", record)
+    return seen
+
+
+def test_node2vec_trains_on_second_order_walks_with_its_p_and_q(monkeypatch):
+    # the walks the skip-gram is trained on are random_walks' with the estimator's p, q, length, count and
+    # seed (bit for bit), and their transitions follow the exact node2vec probabilities for p = 4, q = 0.25;
+    # an estimator that walks with p = q = 1 (DeepWalk's walks) fails both
+    from .test_random_walk import _assert_matches_exact
+
+    seen = _record_skipgram_walks(monkeypatch)
+    data = karate_club()
+    Node2Vec(**(FAST | dict(walk_length=20, walks_per_node=40, device="cpu")), p=4.0, q=0.25, seed=7).fit(data)
+    (walks,) = seen
+    direct = random_walks(data.edge_index, 34, walk_length=20, walks_per_node=40, p=4.0, q=0.25, seed=7)
+    assert torch.equal(walks, direct)
+    _assert_matches_exact(walks, data.edge_index, 34, None, 4.0, 0.25)
+    uniform = random_walks(data.edge_index, 34, walk_length=20, walks_per_node=40, seed=7)
+    assert not torch.equal(walks, uniform)
+
+
+def test_estimator_is_its_walks_then_its_skipgram():
+    # fit() is random_walks then train_skipgram with the estimator's hyper-parameters (the skip-gram seeded
+    # with seed + 1, pairs_per_node * N pairs an epoch): the same embedding bit for bit, so no argument is
+    # dropped or swapped on the way (p, q, walk_length, window_size, negative, epochs, learning rate...)
+    data = karate_club()
+    options = dict(dimensions=8, walk_length=12, walks_per_node=3, window_size=4, negative=3, epochs=2,
+                   learning_rate=0.05, batch_size=256, pairs_per_node=50, verbose=False, device="cpu")
+    model = Node2Vec(**options, p=0.5, q=2.0, seed=4).fit(data)
+    walks = random_walks(data.edge_index, 34, walk_length=12, walks_per_node=3, p=0.5, q=2.0, seed=4)
+    vectors, _ = train_skipgram(walks, 34, dimensions=8, window_size=4, negative=3, epochs=2, learning_rate=0.05,
+                                batch_size=256, max_pairs=50 * 34, seed=5)
+    np.testing.assert_array_equal(model.embedding_, vectors.numpy())
+
+
+def test_node2vec_with_p_q_differs_from_deepwalk_and_equals_it_at_one():
+    # "p = q = 1 is DeepWalk": bit-identical embeddings for the same seed; any other p, q walks otherwise
+    data = karate_club()
+    deepwalk = DeepWalk(**FAST, seed=3).fit(data).embedding_
+    np.testing.assert_array_equal(Node2Vec(**FAST, seed=3).fit(data).embedding_, deepwalk)
+    assert not np.array_equal(Node2Vec(**FAST, p=4.0, q=0.25, seed=3).fit(data).embedding_, deepwalk)
+
+
+@pytest.mark.parametrize("cls", [DeepWalk, Node2Vec])
+def test_isolated_nodes_keep_their_rows_and_transform_selects(cls):
+    # nodes without edges after the last connected one still get a row (Data.num_nodes, or num_nodes for a
+    # tensor), at the initial uniform +-0.5/d (never trained); transform picks rows by node index
+    edge_index = torch.tensor([[0, 1, 1, 2, 2, 0], [1, 0, 2, 1, 0, 2]])
+    model = cls(**FAST, seed=0).fit(Data(edge_index=edge_index, num_nodes=6))
+    assert model.embedding_.shape == (6, 16) and model.num_nodes_ == 6
+    assert np.abs(model.embedding_[3:]).max() <= 0.5 / 16
+    from_tensor = cls(**FAST, seed=0).fit(edge_index, num_nodes=6).embedding_
+    np.testing.assert_array_equal(from_tensor, model.embedding_)
+    np.testing.assert_array_equal(model.transform([4, 0, 0]), model.embedding_[[4, 0, 0]])
+    np.testing.assert_array_equal(model.transform(), model.embedding_)
+    np.testing.assert_array_equal(cls(**FAST, seed=0).fit_transform(edge_index, num_nodes=6), model.embedding_)
 
 
 def test_networkx_names_and_weights():
@@ -133,6 +202,7 @@ def test_evaluate_embedding_classifier_and_mask(cora):
     ("citeseer", Node2Vec, dict(p=1.0, q=0.5), 0.50),
     ("cora", DeepWalk, dict(walks_per_node=2, walk_length=40, pairs_per_node=None), 0.67),
 ])
+@pytest.mark.training
 def test_accuracy_on_planetoid(request, dataset, cls, options, threshold):
     data = request.getfixturevalue(dataset)
     model = cls(**options, seed=0, verbose=False).fit(data)

@@ -115,6 +115,7 @@ def test_step_is_the_gradient_of_the_log_likelihood(monkeypatch, shared_steps):
     torch.testing.assert_close(inner, theta.detach() + lr * share * theta.grad)
 
 
+@pytest.mark.training
 def test_large_batches_stay_finite():
     """Every pair of a batch shares the root: summed plainly, 8192 steps at one stale point overflow."""
     walks = random_walks(two_cliques(), 40, walk_length=40, walks_per_node=50, seed=1)

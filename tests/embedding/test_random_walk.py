@@ -132,6 +132,22 @@ def test_layout_and_dead_ends():
     assert empty.tolist() == [[0, -1, -1], [1, -1, -1], [2, -1, -1]]
 
 
+@pytest.mark.parametrize("p, q", [(1.0, 1.0), (4.0, 0.25)])
+def test_start_nodes_are_the_walks_starts(p, q):
+    # only the given nodes start walks, row r at start_nodes[r % 3] (the layout of the full run), and the
+    # walks from them are walks of the graph
+    edge_index, num_nodes, _ = GRAPHS["triangle_with_tails"]
+    starts = torch.tensor([4, 0, 2])
+    walks = random_walks(edge_index, num_nodes, walk_length=6, walks_per_node=50, p=p, q=q, seed=1,
+                         start_nodes=starts)
+    assert walks.shape == (150, 6) and walks[:, 0].tolist() == starts.tolist() * 50
+    edges = set(map(tuple, edge_index.t().tolist()))
+    assert all((a, b) in edges for row in walks.tolist() for a, b in zip(row, row[1:]))
+    # node 0's neighbours are 1, 2, 5: each first step from 0 goes to each about a third of the time
+    from_zero = Counter(walks[1::3, 1].tolist())
+    assert set(from_zero) == {1, 2, 5} and min(from_zero.values()) >= 8
+
+
 def test_zero_weight_edges_are_never_taken():
     edge_index = torch.tensor([[0, 0, 1, 2], [1, 2, 0, 0]])
     walks = random_walks(edge_index, 3, walk_length=20, walks_per_node=50, edge_weight=torch.tensor([1.0, 0, 1, 1]))

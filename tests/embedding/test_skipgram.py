@@ -55,6 +55,7 @@ def two_cliques() -> torch.Tensor:
     return torch.cat([clique, clique + 20, torch.tensor([[0, 20], [20, 0]])]).t()
 
 
+@pytest.mark.training
 @pytest.mark.parametrize("objective, outputs", [("negative_sampling", 40), ("hierarchical_softmax", 39)])
 def test_embedding_separates_two_communities_and_repeats(objective, outputs):
     # same-clique vectors must be more alike; the same seed gives the same vectors; the second output is the
@@ -196,6 +197,144 @@ def _all_pairs_within(walks, window):
     return pairs
 
 
+# each path's step function and where its learning rate is among its positional arguments
+_STEPS = {"grouped": ("_group_step", 4), "sampled": ("_sgd_step", 7), "hierarchical": ("hierarchical_softmax_step", 5)}
+
+
+@pytest.mark.parametrize("path", list(_STEPS))
+def test_learning_rate_decays_linearly_and_vectors_start_as_documented(monkeypatch, path):
+    # every step's learning rate is lr0 * (1 - progress / epochs), progress the share of the run done (here
+    # one block of walks an epoch, so batch i of an epoch's n is i / n of it); the first step sees u uniform
+    # in +-0.5/d and the output vectors at zero
+    name, position = _STEPS[path]
+    real = getattr(skipgram, name)
+    rates, first = [], []
+
+    def record(*args):
+        if not first:
+            first.append((args[0].clone(), args[1].clone()))
+        rates.append(args[position])
+        return real(*args)
+
+    monkeypatch.setattr(skipgram, name, record)
+    walks = torch.randint(0, 30, (40, 10), generator=torch.Generator().manual_seed(0))
+    dimensions, epochs, lr0 = 6, 2, 0.05
+    train_skipgram(walks, 30, dimensions=dimensions, window_size=2, epochs=epochs, learning_rate=lr0, batch_size=64,
+                   max_pairs=640 if path == "sampled" else None, seed=1,
+                   objective="hierarchical_softmax" if path == "hierarchical" else "negative_sampling")
+    sizes = [sum(rate > 0.5 * lr0 for rate in rates)]
+    sizes.append(len(rates) - sizes[0])
+    assert min(sizes) > 1
+    if path == "sampled":
+        assert sizes == [10, 10]  # 640 pairs in batches of 64
+    expected = [lr0 * max(1.0 - (epoch + index / size) / epochs, 1e-4)
+                for epoch, size in enumerate(sizes) for index in range(size)]
+    assert rates == pytest.approx(expected, rel=1e-12)
+    inputs, outputs = first[0]
+    assert float(inputs.abs().max()) <= 0.5 / dimensions and float(inputs.std()) > 0.1 / dimensions
+    assert not outputs.any()
+
+
+def _walks_with_counts(counts, length, seed):
+    """Walks in which node ``i`` occurs exactly ``counts[i]`` times, shuffled, the last row padded with -1."""
+    nodes = torch.repeat_interleave(torch.arange(len(counts)), torch.tensor(counts))
+    nodes = nodes[torch.randperm(nodes.numel(), generator=torch.Generator().manual_seed(seed))]
+    rows = -(-nodes.numel() // length)
+    walks = torch.full((rows * length,), -1, dtype=torch.long)
+    walks[:nodes.numel()] = nodes
+    return walks.view(rows, length)
+
+
+# node 3 never occurs in the walks (probability 0); the others' frequencies span 1 to 60
+_NOISE_COUNTS = [5, 1, 12, 0, 60, 7, 2, 30, 3, 19]
+
+
+def _unigram_to_the_three_quarters(counts):
+    counts = torch.tensor(counts, dtype=torch.float64)
+    return counts**0.75 / (counts**0.75).sum()
+
+
+@pytest.mark.parametrize("max_pairs", [None, 500])
+def test_negatives_are_drawn_from_frequency_to_the_three_quarters(monkeypatch, max_pairs):
+    # the noise distribution train_skipgram draws its negatives from, read off the table each path samples
+    # (the alias table of the all-pairs run, the cumulative weights of the sampled-pairs run), is exactly
+    # freq^0.75 / sum freq^0.75 of the nodes' counts in the walks (padding not counted), in float64
+    walks = _walks_with_counts(_NOISE_COUNTS, 9, seed=0)
+    assert int((walks[-1] == -1).sum()) > 0
+    tables = []
+    if max_pairs is None:
+        real_table = skipgram._alias_table
+
+        def record_table(weights):
+            tables.append(real_table(weights))
+            return tables[-1]
+
+        monkeypatch.setattr(skipgram, "_alias_table", record_table)
+    else:
+        real_step = skipgram._sgd_step
+
+        def record_step(inputs, contexts, centre, context, noise_cdf, *rest):
+            tables.append(noise_cdf.clone())
+            return real_step(inputs, contexts, centre, context, noise_cdf, *rest)
+
+        monkeypatch.setattr(skipgram, "_sgd_step", record_step)
+    train_skipgram(walks, len(_NOISE_COUNTS), dimensions=4, window_size=2, batch_size=64, max_pairs=max_pairs, seed=0)
+    assert tables
+    if max_pairs is None:
+        (accept, alias), = tables
+        probabilities = accept.clone().index_add_(0, alias, 1.0 - accept) / accept.numel()
+    else:
+        cdf = tables[0]
+        assert all(torch.equal(other, cdf) for other in tables)
+        probabilities = torch.diff(cdf, prepend=cdf.new_zeros(1)) / cdf[-1]
+    assert probabilities.dtype == torch.float64
+    torch.testing.assert_close(probabilities, _unigram_to_the_three_quarters(_NOISE_COUNTS), rtol=0, atol=1e-12)
+
+
+def test_hierarchical_softmax_tree_is_huffmans_over_the_walk_counts(monkeypatch):
+    # the tree the steps use is the Huffman tree of the nodes' counts in the walks (padding not counted;
+    # word2vec's hs=1 builds it from raw frequencies, not the noise distribution's freq^0.75)
+    from gnnlab.embedding.hierarchical_softmax import HuffmanTree
+
+    trees = []
+    real = skipgram.hierarchical_softmax_step
+
+    def record(inputs, inner, centre, context, tree, lr):
+        trees.append(tree)
+        return real(inputs, inner, centre, context, tree, lr)
+
+    monkeypatch.setattr(skipgram, "hierarchical_softmax_step", record)
+    walks = _walks_with_counts(_NOISE_COUNTS, 9, seed=1)
+    train_skipgram(walks, len(_NOISE_COUNTS), dimensions=4, window_size=2, batch_size=64, seed=0,
+                   objective="hierarchical_softmax")
+    expected = HuffmanTree.from_counts(torch.tensor(_NOISE_COUNTS, dtype=torch.float64))
+    assert trees and all(tree is trees[0] for tree in trees)
+    for name in ("points", "codes", "lengths"):
+        assert torch.equal(getattr(trees[0], name), getattr(expected, name)), name
+    # a different frequency law gives a different tree here (so the comparison can fail)
+    other = HuffmanTree.from_counts(torch.tensor(_NOISE_COUNTS, dtype=torch.float64) ** 0.75)
+    assert not torch.equal(other.lengths, expected.lengths)
+
+
+@pytest.mark.parametrize("max_pairs", [None, 300])
+def test_negative_and_negative_sharing_reach_the_steps(monkeypatch, max_pairs):
+    # negative=3: the all-pairs run scores each position against its node and 3 negatives; the sampled run's
+    # step gets negative=3 and negative_sharing=8 (whose effect _sgd_step's gradient test pins down)
+    seen = []
+    name = "_group_step" if max_pairs is None else "_sgd_step"
+    real = getattr(skipgram, name)
+
+    def record(*args):
+        seen.append(args[3].size(1) if max_pairs is None else args[5:7])
+        return real(*args)
+
+    monkeypatch.setattr(skipgram, name, record)
+    walks = torch.randint(0, 30, (20, 10), generator=torch.Generator().manual_seed(3))
+    train_skipgram(walks, 30, dimensions=4, window_size=2, negative=3, negative_sharing=8, batch_size=64,
+                   max_pairs=max_pairs, seed=0)
+    assert seen and set(seen) == ({4} if max_pairs is None else {(3, 8)})
+
+
 def test_alias_table_is_exact():
     # the table's implied probabilities are the weights' shares exactly (zero weights, ties and one heavy
     # node included), and draws follow them
@@ -211,3 +350,22 @@ def test_alias_table_is_exact():
     distance = (counts / 400_000 - weights / weights.sum()).abs().sum() / 2
     assert distance < 0.005  # sampling noise alone is about 0.001 here
     assert torch.equal(_alias_table(torch.ones(5))[0], torch.ones(5, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("objective", ["negative_sampling", "hierarchical_softmax"])
+def test_stats_count_the_pairs_and_negatives_the_run_trained(objective):
+    # window 1: every reduced window is 1, so the pairs are exactly each node's walk neighbours (padding none)
+    walks = torch.tensor([[0, 1, 2, 3, 4], [5, 6, 7, -1, -1], [8, 9, 10, 11, 12]])
+    stats = {}
+    train_skipgram(walks, 13, dimensions=8, window_size=1, negative=3, epochs=2, batch_size=4, seed=0,
+                   objective=objective, stats=stats)
+    positions = 5 + 3 + 5  # every non-padding position has a neighbour
+    assert stats["pairs"] == 2 * 2 * (4 + 2 + 4)  # epochs x both directions x adjacent pairs
+    assert stats["negatives_drawn"] == (2 * positions * 3 if objective == "negative_sampling" else 0)
+    assert stats["batches"] >= 2 * -(-(4 + 2 + 4) * 2 // 4)
+    sampled = {}
+    train_skipgram(walks, 13, dimensions=8, window_size=2, negative=3, epochs=3, batch_size=16, max_pairs=40,
+                   negative_sharing=6, seed=0, objective=objective, stats=sampled)
+    # 40 pairs an epoch in batches of 16, 16, 8; up to 6 pairs of a batch share a draw of 3 (3 + 3 + 2 groups)
+    assert sampled == {"pairs": 120, "batches": 9,
+                       "negatives_drawn": 3 * (3 + 3 + 2) * 3 if objective == "negative_sampling" else 0}
