@@ -39,6 +39,7 @@ def test_l1_sets_small_weights_to_exactly_zero_and_shrinks_the_rest():
     assert (weight[:2] == 0).all()
 
 
+@pytest.mark.training
 def test_l1_yields_sparse_solutions():
     generator = torch.Generator().manual_seed(3)
     x = torch.randn(200, 20, generator=generator)

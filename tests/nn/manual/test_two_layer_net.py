@@ -23,6 +23,7 @@ def test_hand_written_gradients_equal_autograd_in_float64():
     torch.testing.assert_close(net.loss(net.forward(x), y), loss.detach(), atol=1e-12, rtol=0)
 
 
+@pytest.mark.training
 @pytest.mark.parametrize("batch_size", [None, 1, 16])
 def test_batch_stochastic_and_minibatch_descent_reduce_the_loss(batch_size):
     generator = torch.Generator().manual_seed(2)
