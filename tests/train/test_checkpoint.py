@@ -215,3 +215,31 @@ def test_repr_and_bad_path():
     assert repr(Checkpoint("x.ckpt")) == "Checkpoint('x.ckpt')"
     with pytest.raises(TypeError, match="path"):
         Checkpoint(3)
+
+
+@pytest.mark.training
+@pytest.mark.parametrize("options", [{}, {"batch_size": 8, "num_neighbors": [3, 3]}], ids=["full", "mini-batch"])
+def test_an_early_stopped_run_is_not_trained_further_from_its_checkpoint(tmp_path, karate, options):
+    """Called again on the checkpoint of a run that stopped early, with the same or a larger ``epochs``, the
+    trainer returns that run (same history, same stop, bit-identical weights) and trains nothing."""
+    path = tmp_path / "stopped.ckpt"
+
+    def run(epochs):
+        torch.manual_seed(0)
+        model = GCN(34, 2)
+        # accuracy cannot rise by more than 1: the run stops after 1 + 2 epochs on any float path
+        stopper = EarlyStopping(2, mode="max", monitor="val_acc", min_delta=1.0)
+        history = fit_node_classifier(model, karate, epochs=epochs, early_stopping=stopper, select="last", seed=0,
+                                      checkpoint=path, verbose=False, **options)
+        return history, model.state_dict()
+
+    history, weights = run(50)
+    saved = Checkpoint(path).load()
+    assert history["epochs_run"] == 3 and saved["stopped"] and saved["epoch"] == 2
+    written = path.read_bytes()
+    for epochs in (50, 100):
+        again, again_weights = run(epochs)
+        _same_history(again, history)
+        for name, value in weights.items():
+            assert torch.equal(again_weights[name], value), name
+        assert path.read_bytes() == written  # not rewritten: nothing ran

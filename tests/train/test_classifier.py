@@ -21,6 +21,7 @@ def blobs():
     return x[:200], y[:200], x[200:], y[200:]
 
 
+@pytest.mark.training
 @pytest.mark.parametrize("batch_size", [None, 1, 32])
 def test_batch_stochastic_minibatch(blobs, batch_size):
     x, y, x_val, y_val = blobs
@@ -34,6 +35,7 @@ def test_batch_stochastic_minibatch(blobs, batch_size):
     assert len(history["val_acc"]) == 30
 
 
+@pytest.mark.training
 def test_early_stopping_restores_best(blobs):
     x, y, x_val, y_val = blobs
     model = MLP(2, [16], 3)
@@ -118,3 +120,40 @@ def test_train_loss_is_the_epochs_mean_over_samples(blobs):
         optimizer.step()
         total += float(loss.detach()) * index.numel()
     assert history["train_loss"][0] == pytest.approx(total / 200, rel=1e-5)
+
+
+def _trained_weights(x, y, x_val, y_val, early_stopping=None, epochs=3):
+    torch.manual_seed(0)
+    model = MLP(2, [8], 3, dropout=0.3)
+    history = fit_classifier(model, x, y, x_val=x_val, y_val=y_val, epochs=epochs, early_stopping=early_stopping,
+                             seed=0, device="cpu", verbose=False)
+    return history, [p.detach().clone() for p in model.parameters()]
+
+
+def test_only_the_training_labels_reach_the_weights(blobs):
+    """Exact on any float path: moving every validation label to another class leaves the weights bit-identical
+    (without early stopping); moving one training label does not."""
+    x, y, x_val, y_val = blobs
+    _, reference = _trained_weights(x, y, x_val, y_val)
+    _, other_validation = _trained_weights(x, y, x_val, (y_val + 1) % 3)
+    assert all(torch.equal(a, b) for a, b in zip(reference, other_validation))
+    one = y.clone()
+    one[0] = (one[0] + 1) % 3
+    _, other_training = _trained_weights(x, one, x_val, y_val)
+    assert not all(torch.equal(a, b) for a, b in zip(reference, other_training))
+
+
+def test_a_reused_early_stopping_starts_afresh(blobs):
+    """A stopper that has stopped one run, passed to the next, is reset: the second run is a fresh stopper's
+    (accuracy cannot rise by more than 1, so each run stops after 1 + 2 epochs)."""
+    x, y, x_val, y_val = blobs
+    stopper = EarlyStopping(2, mode="max", monitor="val_acc", min_delta=1.0)
+    first, weights = _trained_weights(x, y, x_val, y_val, stopper, epochs=50)
+    assert first["epochs_run"] == 3 and stopper.should_stop
+    again, reused = _trained_weights(x, y, x_val, y_val, stopper, epochs=50)
+    fresh, fresh_weights = _trained_weights(x, y, x_val, y_val, EarlyStopping(2, mode="max", monitor="val_acc",
+                                                                              min_delta=1.0), epochs=50)
+    for history in (again, fresh):
+        assert {k: history[k] for k in ("train_loss", "val_loss", "val_acc", "epochs_run", "best_epoch")} == \
+            {k: first[k] for k in ("train_loss", "val_loss", "val_acc", "epochs_run", "best_epoch")}
+    assert all(torch.equal(a, b) and torch.equal(a, c) for a, b, c in zip(weights, reused, fresh_weights))

@@ -21,6 +21,7 @@ def _model(num_features: int, variational: bool = False, recon: str = "adjacency
     return (VGAE if variational else GAE).with_gcn(num_features, 16, 8, recon=recon)
 
 
+@pytest.mark.training
 @pytest.mark.slow
 def test_cora_gae_reaches_the_paper_region():
     """One seed, 100 epochs (the paper trains 200): the GAE is already far above DeepWalk's 83.1 AUC."""
@@ -72,6 +73,7 @@ def test_seeded_runs_repeat_and_leave_the_global_generator_alone(small):
     assert first["train_loss"] != other["train_loss"]
 
 
+@pytest.mark.training
 def test_selection_and_early_stopping(small):
     train, val, test = small
     history = fit_link_predictor(_model(train.num_features), train, val, test, epochs=30, seed=0, verbose=False)
@@ -88,12 +90,17 @@ def test_selection_and_early_stopping(small):
     assert monitor["epochs_run"] < 200
 
 
+@pytest.mark.training
 def test_any_encoder(small):
     train, val, test = small
     torch.manual_seed(0)
     model = GAE(GCN(train.num_features, 8, hidden_channels=16, dropout=0.5), recon="sampled")
-    history = fit_link_predictor(model, train, val, test, epochs=20, seed=0, verbose=False)
-    assert history["best_val_auc"] > 0.6
+    history = fit_link_predictor(model, train, val, test, epochs=50, seed=0, verbose=False)
+    # measured over seeds 0-7, natively (AVX2) and under ATEN_CPU_CAPABILITY=default (the same figures): best
+    # validation AUC 0.693-0.745, test AUC at that epoch 0.709-0.761; the same encoder blind to the edges
+    # (features only) 0.520-0.616 and 0.497-0.561. 0.65 sits between, over two standard deviations (0.017)
+    # below the lowest seed's validation AUC
+    assert history["best_val_auc"] > 0.65 and history["best_test_auc"] > 0.65
 
 
 def test_bad_input(small):
@@ -109,3 +116,42 @@ def test_bad_input(small):
         fit_link_predictor(model, train, val, select="val_acc")
     with pytest.raises(ValueError, match="'epochs' to be an integer >= 1"):
         fit_link_predictor(model, train, val, epochs=0)
+
+
+def _flipped(part):
+    """``part`` with every pair's label flipped: its AUC is one minus the AUC of ``part``, for any scores."""
+    flipped = part.clone()
+    flipped.edge_label = 1 - part.edge_label
+    return flipped
+
+
+@pytest.mark.training
+def test_reported_test_figures_are_those_of_the_epoch_selected_on_validation(small):
+    """The validation pairs are the test pairs with flipped labels, so the epoch of the best validation AUC is the
+    one of the worst test AUC: ``best_test_auc`` must be the test AUC *there*, not the best test AUC of the run,
+    and the model must be left with the parameters that score it."""
+    train, _, test = small
+    model = _model(train.num_features)
+    history = fit_link_predictor(model, train, _flipped(test), test, epochs=8, seed=0, device="cpu", verbose=False)
+    best = history["best_epoch"]
+    assert history["best_val_auc"] == max(history["val_auc"])
+    assert history["best_test_auc"] == history["test_auc"][best] == min(history["test_auc"])
+    assert history["best_test_auc"] < max(history["test_auc"])  # the two rules disagree on this run
+    assert history["best_test_ap"] == history["test_ap"][best] and history["best_val_ap"] == history["val_ap"][best]
+    model.eval()
+    with torch.no_grad():
+        z = model.encode(train.x, train.edge_index)
+    assert model.test(z, test.edge_label_index, test.edge_label) == (history["best_test_auc"],
+                                                                    history["best_test_ap"])
+
+
+def test_held_out_pairs_never_reach_the_weights(small):
+    """Exact on any float path: with every validation and test label flipped the trained weights are
+    bit-identical (``select="last"``: the epoch kept by ``"val_auc"`` depends on the validation labels by design)."""
+    train, val, test = small
+    weights = []
+    for held_out in ((val, test), (_flipped(val), _flipped(test))):
+        model = _model(train.num_features, variational=True, recon="sampled")
+        fit_link_predictor(model, train, *held_out, epochs=3, select="last", seed=0, device="cpu", verbose=False)
+        weights.append([p.detach().clone() for p in model.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*weights))

@@ -16,6 +16,7 @@ def _correct(model, data, mask) -> int:
         return int((model(data.x, data.edge_index).argmax(1)[mask] == data.y[mask]).sum())
 
 
+@pytest.mark.training
 def test_history_and_selected_model(karate):
     torch.manual_seed(0)
     model = GCN(34, 2)
@@ -41,18 +42,21 @@ def test_same_seed_same_history_and_global_rng_untouched(karate):
     assert runs[0]["train_loss"] == runs[1]["train_loss"]
 
 
+@pytest.mark.training
 def test_patience_stops_early(karate):
     model = GCN(34, 2)
     history = fit_node_classifier(model, karate, epochs=1000, early_stopping=10, lr=0.05, verbose=False, seed=0)
     assert history["epochs_run"] < 1000
 
 
+@pytest.mark.training
 def test_early_stopping_object(karate):
     stopper = EarlyStopping(patience=5, monitor="val_loss")
     history = fit_node_classifier(GCN(34, 2), karate, epochs=1000, early_stopping=stopper, lr=0.1, verbose=False)
     assert history["epochs_run"] < 1000 and stopper.should_stop
 
 
+@pytest.mark.training
 def test_sparse_and_dense_features_train_identically(cora):
     # without dropout (whose masks are drawn differently for the two layouts) the runs are the same
     results = []
@@ -61,7 +65,36 @@ def test_sparse_and_dense_features_train_identically(cora):
         model = GCN(1433, 7, dropout=0.0)
         results.append(fit_node_classifier(model, cora, epochs=10, verbose=False, seed=0, sparse=sparse))
     torch.testing.assert_close(torch.tensor(results[0]["train_loss"]), torch.tensor(results[1]["train_loss"]))
-    assert sparse_features(torch.ones(3, 3)) is not None
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_sparse_features_at_the_density_boundary(dtype):
+    # a (10, 20) matrix with k non-zeros (arbitrary values, negatives included): sparse when k <= max_density
+    # * 200, then holding exactly those entries (the same dense matrix, nnz = k, the same products); else
+    # the very tensor given back
+    from gnnlab.nn.functional.sparse import SparseMatrix
+
+    generator = torch.Generator().manual_seed(0)
+    positions = torch.randperm(200, generator=generator)
+    values = torch.randn(200, generator=generator, dtype=torch.float64).to(dtype)
+    weight = torch.randn(20, 3, generator=generator, dtype=torch.float64).to(dtype)
+    for nonzeros, max_density, expect_sparse in [(20, 0.1, True), (21, 0.1, False), (21, 0.105, True),
+                                                 (0, 0.1, True), (200, 1.0, True), (1, 0.0, False)]:
+        x = torch.zeros(200, dtype=dtype)
+        x[positions[:nonzeros]] = values[:nonzeros] + torch.sign(values[:nonzeros])  # no accidental zero
+        x = x.view(10, 20)
+        result = sparse_features(x, max_density=max_density)
+        if not expect_sparse:
+            assert result is x, (nonzeros, max_density)
+            continue
+        assert isinstance(result, SparseMatrix), (nonzeros, max_density)
+        assert result.shape == (10, 20) and result.nnz == nonzeros and result.values.dtype == dtype
+        assert torch.equal(result.to_dense(), x)
+        torch.testing.assert_close(result @ weight, x @ weight)
+    dense = torch.ones(3, 3)
+    assert sparse_features(dense) is dense  # density 1
+    for kept in (torch.zeros(5), torch.zeros(0, 4), torch.eye(4).to_sparse()):  # not a 2-D strided matrix
+        assert sparse_features(kept) is kept
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -96,6 +129,7 @@ def _selected_by_definition(history: dict) -> dict[str, int]:
     }
 
 
+@pytest.mark.training
 def test_every_select_rule_keeps_its_own_epoch():
     from gnnlab.data import synthetic_graph
 
@@ -136,3 +170,62 @@ def test_metrics_per_mask_match_a_plain_computation():
     unlabelled = y.clone()
     unlabelled[~(masks["train"] | masks["val"])] = -1  # labels outside every mask do not count
     assert _metrics(logits, unlabelled, masks) == pytest.approx(got, nan_ok=True)
+
+
+def _relabelled(data, mask):
+    """A copy of ``data`` with the label of every node under ``mask`` moved to another class."""
+    changed = data.clone()
+    changed.y = torch.where(mask, (data.y + 1) % (int(data.y.max()) + 1), data.y)
+    return changed
+
+
+def _trained_weights(data, **options) -> list[torch.Tensor]:
+    """The parameters of a GCN trained on ``data`` with fixed seeds, at its last epoch (``select="last"``: the
+    epoch kept by ``select="val_acc"`` depends on the validation labels by design)."""
+    torch.manual_seed(0)
+    model = GCN(data.num_features, 2)
+    fit_node_classifier(model, data, epochs=6, select="last", seed=0, device="cpu", verbose=False, **options)
+    return [p.detach().clone() for p in model.parameters()]
+
+
+@pytest.mark.parametrize("options", [{}, {"batch_size": 5, "num_neighbors": [3, 3]}], ids=["full", "mini-batch"])
+def test_only_the_training_labels_reach_the_weights(karate, options):
+    """Exact on any float path: the loss is over ``train_mask`` alone, so moving every validation and test label
+    to another class leaves the trained weights bit-identical, while moving one training label does not."""
+    reference = _trained_weights(karate, **options)
+    held_out = _relabelled(karate, ~karate.train_mask)
+    assert all(torch.equal(a, b) for a, b in zip(reference, _trained_weights(held_out, **options)))
+    one = _relabelled(karate, torch.arange(karate.num_nodes) == int(karate.train_mask.nonzero()[0]))
+    assert not all(torch.equal(a, b) for a, b in zip(reference, _trained_weights(one, **options)))
+
+
+@pytest.mark.training
+def test_a_reused_early_stopping_starts_afresh(karate):
+    """A stopper that has already stopped a run, passed to the next one, is reset by the trainer: the second run
+    is the run a fresh stopper gives (accuracy cannot rise by more than 1, so each stops after 1 + 3 epochs)."""
+    def run(stopper):
+        torch.manual_seed(0)
+        model = GCN(34, 2)
+        history = fit_node_classifier(model, karate, epochs=50, early_stopping=stopper, seed=0, verbose=False)
+        return history, [p.detach().clone() for p in model.parameters()]
+
+    stopper = EarlyStopping(3, mode="max", monitor="val_acc", min_delta=1.0)
+    first, weights = run(stopper)
+    assert first["epochs_run"] == 4 and stopper.should_stop
+    again, reused_weights = run(stopper)
+    fresh, fresh_weights = run(EarlyStopping(3, mode="max", monitor="val_acc", min_delta=1.0))
+    for history in (again, fresh):
+        assert {k: v for k, v in history.items() if k not in ("seconds", "train_time")} == \
+            {k: v for k, v in first.items() if k not in ("seconds", "train_time")}
+    assert all(torch.equal(a, b) and torch.equal(a, c) for a, b, c in zip(weights, reused_weights, fresh_weights))
+
+
+def test_features_edited_in_place_between_calls_are_checked_again(karate):
+    """The model checks its inputs once per tensor: a NaN written into ``data.x`` after a first fit must be an
+    error naming ``x`` in the next, not a run of NaN losses."""
+    data = karate.clone()
+    model = GCN(34, 2)
+    fit_node_classifier(model, data, epochs=2, seed=0, verbose=False, device="cpu")
+    data.x[3, 5] = float("nan")
+    with pytest.raises(ValueError, match="'GCN' expected 'x' to hold finite values"):
+        fit_node_classifier(model, data, epochs=2, seed=0, verbose=False, device="cpu")

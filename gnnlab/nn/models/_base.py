@@ -15,6 +15,8 @@ class NodeModel(nn.Module):
 
     Subclasses implement ``_run(x, edge_index, edge_weight) -> (logits, hidden)``. Inputs are validated
     here once per tensor (a tensor seen before, unmodified, is not checked again), not in the layers' loops.
+    "Unmodified" is PyTorch's in-place counter (``tensor._version``): edits through ``.numpy()`` or ``.data``
+    bypass it and are not seen.
     """
 
     in_channels: int
@@ -75,7 +77,9 @@ class NodeModel(nn.Module):
         return self._run(x, edge_index, edge_weight)[0]
 
     def check_inputs(self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None) -> None:
-        inputs = (x, edge_index, edge_weight)
+        # the inputs seen last time, by identity, with the counter PyTorch bumps at every in-place edit: a NaN
+        # written into x since then is caught (a SparseMatrix by its values tensor, which has the counter)
+        inputs = (x, x.values if isinstance(x, SparseMatrix) else None, edge_index, edge_weight)
         versions = tuple(getattr(t, "_version", None) for t in inputs)
         if self._checked is not None and self._checked[1] == versions and all(
                 a is b for a, b in zip(self._checked[0], inputs)):

@@ -7,6 +7,7 @@ from torch_geometric.nn import GATConv as PyGGATConv
 from torch_geometric.nn import GCNConv as PyGGCNConv
 
 from gnnlab.nn import GAT, GCN, GGNN, GraphSAGE
+from gnnlab.nn.functional.sparse import SparseMatrix
 from gnnlab.train import fit_node_classifier
 
 from ..conv.cases import check_permutation_equivariance, random_graph
@@ -81,6 +82,37 @@ def test_bad_inputs_name_the_model_and_argument(cls):
         cls(4, 2, hidden_channels=0)
 
 
+@pytest.mark.parametrize("cls", MODELS)
+def test_inputs_edited_in_place_after_a_call_are_checked_again(cls):
+    """Inputs are checked once per tensor, not once per call: a NaN written into ``x`` (or a bad index into
+    ``edge_index``, a NaN into ``edge_weight`` or a sparse ``x``'s values) after a first call must still be an
+    error naming the argument, not NaN logits."""
+    model = cls(4, 2)
+    edge_index = torch.tensor([[0, 1, 2], [1, 2, 0]])
+    x = torch.randn(3, 4)
+    model(x, edge_index)
+    x[1, 2] = float("nan")
+    with pytest.raises(ValueError, match=f"'{cls.__name__}' expected 'x' to hold finite values"):
+        model(x, edge_index)
+    x[1, 2] = 0.5
+    model(x, edge_index)
+    edge_index[1, 0] = 7
+    with pytest.raises(ValueError, match=f"'{cls.__name__}' expected 'edge_index' indices below num_nodes=3"):
+        model(x, edge_index)
+    edge_index[1, 0] = 1
+    sparse = SparseMatrix.from_dense(x)
+    model(sparse, edge_index)
+    sparse.values[0] = float("nan")
+    with pytest.raises(ValueError, match=f"'{cls.__name__}' expected 'x' to hold finite values"):
+        model(sparse, edge_index)
+    if cls is not GAT:  # GAT takes no edge weights
+        edge_weight = torch.ones(3)
+        model(x, edge_index, edge_weight)
+        edge_weight[2] = float("inf")
+        with pytest.raises(ValueError, match=f"'{cls.__name__}' expected 'edge_weight' to hold finite values"):
+            model(x, edge_index, edge_weight)
+
+
 # Short runs with fixed seeds on the public split. The README's 10-seed means ± std are GCN 82.0 ± 0.5 (Cora)
 # and 71.1 ± 1.0 (CiteSeer), GraphSAGE 81.1 ± 0.6, GAT 83.1 ± 0.8, GGNN 77.3 ± 1.4; each threshold sits 2 points
 # (GCN Cora, 4 std), 3.1 (GCN CiteSeer, 3 std), 3.1 (SAGE, 5 std), 3.1 (GAT, 4 std) and 3.3 (GGNN, 2.4 std)
@@ -92,6 +124,7 @@ def test_bad_inputs_name_the_model_and_argument(cls):
     ("cora", GAT, {}, {"lr": 0.005, "epochs": 300}, 0.80),
     ("cora", GGNN, {}, {}, 0.74),
 ])
+@pytest.mark.training
 def test_accuracy_on_planetoid(request, dataset, cls, options, train, threshold):
     data = request.getfixturevalue(dataset)
     torch.manual_seed(0)
