@@ -174,16 +174,8 @@ def train_skipgram(
                                  batch_size, negative_sharing, max_pairs, objective)
     device = walks.device
     generator = make_generator(seed, device)
-    counts = torch.bincount(walks[walks >= 0], minlength=num_nodes).to(torch.float64)
-    inputs = (torch.rand(num_nodes, dimensions, generator=generator, device=device) - 0.5) / dimensions
-    if objective == "hierarchical_softmax":
-        tree = HuffmanTree.from_counts(counts)  # on the counts' device, the walks'
-        contexts = torch.zeros(num_nodes - 1, dimensions, device=device)
-    else:
-        weights = counts.pow(0.75) if float(counts.sum()) > 0 else torch.ones_like(counts)
-        noise = torch.cumsum(weights, 0)
-        contexts = torch.zeros(num_nodes, dimensions, device=device)
-
+    inputs, contexts, tree, weights = _initial_state(walks, num_nodes, dimensions, objective, generator)
+    noise = None if weights is None else torch.cumsum(weights, 0)
     grouped = objective == "negative_sampling" and max_pairs is None
     # the all-pairs run draws K negatives per walk position, from an alias table (constant time a draw)
     alias = _alias_table(weights) if grouped else None
@@ -199,13 +191,12 @@ def train_skipgram(
                 lr = learning_rate * max(1.0 - (progress + share * index / len(batches)) / epochs, 1e-4)
                 if grouped:
                     _group_step(inputs, contexts, *batch, lr, buffers)
-                    pairs, draws = pairs + batch[0].numel(), draws + batch[1].size(0) * negative
                 elif objective == "hierarchical_softmax":
                     hierarchical_softmax_step(inputs, contexts, *batch, tree, lr)
-                    pairs += batch[0].numel()
                 else:
                     _sgd_step(inputs, contexts, *batch, noise, negative, negative_sharing, lr, generator, buffers)
-                    pairs, draws = pairs + batch[0].numel(), draws + -(-batch[0].numel() // negative_sharing) * negative
+                pairs, draws = pairs + batch[0].numel(), draws + _negatives_drawn(batch, grouped, tree is not None,
+                                                                                 negative, negative_sharing)
             steps += len(batches)
             progress += share
             bar.update(share)
@@ -213,6 +204,30 @@ def train_skipgram(
     if stats is not None:
         stats.update(pairs=pairs, negatives_drawn=draws, batches=steps)
     return inputs, contexts
+
+
+def _initial_state(walks: Tensor, num_nodes: int, dimensions: int, objective: str,
+                   generator: torch.Generator) -> tuple[Tensor, Tensor, HuffmanTree | None, Tensor | None]:
+    """The input vectors (uniform within 0.5 / d of zero), the output vectors (zeros), and the Huffman tree over
+    the walks' node counts (hierarchical softmax) or the noise weights, counts to the power 0.75."""
+    device = walks.device
+    counts = torch.bincount(walks[walks >= 0], minlength=num_nodes).to(torch.float64)
+    inputs = (torch.rand(num_nodes, dimensions, generator=generator, device=device) - 0.5) / dimensions
+    if objective == "hierarchical_softmax":
+        tree = HuffmanTree.from_counts(counts)  # on the counts' device, the walks'
+        return inputs, torch.zeros(num_nodes - 1, dimensions, device=device), tree, None
+    weights = counts.pow(0.75) if float(counts.sum()) > 0 else torch.ones_like(counts)
+    return inputs, torch.zeros(num_nodes, dimensions, device=device), None, weights
+
+
+def _negatives_drawn(batch: tuple, grouped: bool, hierarchical: bool, negative: int, negative_sharing: int) -> int:
+    """The negatives drawn for one batch: ``negative`` per walk position (grouped), per ``negative_sharing``
+    pairs (sampled pairs), none for hierarchical softmax."""
+    if hierarchical:
+        return 0
+    if grouped:
+        return batch[1].size(0) * negative
+    return -(-batch[0].numel() // negative_sharing) * negative
 
 
 def _check_skipgram_args(walks, num_nodes, dimensions, window_size, negative, epochs, learning_rate, batch_size,
