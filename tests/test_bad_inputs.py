@@ -73,7 +73,7 @@ CASES = {
     "x_one_dimensional": (lambda t: GCN(3, 2)(torch.randn(4), EDGES), "'x'"),
     "edge_weight_wrong_length": (lambda t: GCN(3, 2)(X, EDGES, torch.ones(5)), "edge_weight"),
     "gat_edge_weight": (lambda t: GAT(3, 2)(X, EDGES, torch.ones(6)), "edge_weight"),
-    "unknown_aggregation": (lambda t: SAGEConv(3, 2, aggr="median"), "aggr"),
+    "unknown_aggregation": (lambda t: SAGEConv(3, 2, aggr="average"), "aggr"),
     "dropout_above_one": (lambda t: GCN(3, 2, dropout=1.5), "dropout"),
     "zero_hidden": (lambda t: GraphSAGE(3, 2, hidden_channels=0), "hidden_channels"),
     "ggnn_steps_zero": (lambda t: GGNN(3, 2, num_layers=0), "num_layers"),

@@ -67,8 +67,11 @@ def fit_link_predictor(
             one would, and is rewritten atomically every ``checkpoint_every`` epochs and at the end.
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
         seed: when given, the VGAE's noise and the sampled loss's negatives come from it, in a forked
-            generator state (the caller's global state is left as it was).
-        sparse: pass ``x`` as sparse features when mostly zeros (``"auto"``), always or never.
+            generator state (the caller's global state is left as it was); not the model's initial weights,
+            drawn when it was built (seed before building it for a run that repeats).
+        sparse: pass ``x`` as sparse features when mostly zeros (``"auto"``), always or never; only to a
+            model that declares it takes them (``supports_sparse_features``: gnnlab's models, and a
+            :class:`~gnnlab.nn.models.GAE` whose encoder does), any other gets a dense tensor.
         verbose: a progress bar with the loss and validation AUC.
 
     Returns:
@@ -82,7 +85,7 @@ def fit_link_predictor(
     _check_arguments(who, model, train, val, test, lr, weight_decay, select, sparse)
     device = resolve_device(device)
     model = model.to(device)
-    x, edge_index = _maybe_sparse(train.x.to(device), sparse), train.edge_index.to(device)
+    x, edge_index = _maybe_sparse(who, train.x.to(device), sparse, model), train.edge_index.to(device)
     pairs = {name: (part.edge_label_index.to(device), part.edge_label.to(device))
              for name, part in (("val", val), ("test", test)) if part is not None}
     if optimizer is None:

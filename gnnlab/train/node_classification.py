@@ -101,27 +101,27 @@ def fit_node_classifier(
     distributed training and checkpoints: see the module's docstring).
 
     Args:
-        model: called as ``model(x, edge_index)`` (plus ``edge_weight`` when ``data`` has one).
+        model: any module called as ``model(x, edge_index)`` (plus ``edge_weight`` when ``data`` has one).
         data: a PyG ``Data`` with ``x``, ``edge_index``, ``y`` and the three boolean masks.
         optimizer: defaults to ``torch.optim.Adam(lr=lr, weight_decay=weight_decay)``; ``epochs``: the most.
         early_stopping: ``None`` runs every epoch; a patience (``int``) stops once *neither* the validation loss
             *nor* accuracy improved for that many epochs (the GAT paper's rule); an
             :class:`~gnnlab.regularize.EarlyStopping` stops on its own ``monitor`` (``select`` still selects).
-        select: the epoch whose parameters are kept and whose test accuracy is reported: ``"val_acc"`` (the
-            highest validation accuracy, ties to the lower validation loss), ``"val_loss"`` (the lowest),
-            ``"val_acc_and_loss"`` (the last epoch with validation accuracy and loss both at least as good as
-            ever before: the GAT paper's checkpoint rule), or ``"last"`` (see :data:`SELECTION_RULES`).
+        select: the epoch kept and reported (:data:`SELECTION_RULES`): ``"val_acc"`` (the highest validation
+            accuracy, ties to the lower loss), ``"val_loss"``, ``"val_acc_and_loss"`` (the last epoch with both at
+            least as good as ever before: the GAT paper's checkpoint rule) or ``"last"``.
         batch_size: seeds per mini-batch; ``None`` trains full-batch. ``num_neighbors``: the fanout per hop
             (``-1``: all; default 25, then 10 per further layer of the model, ``model.num_layers`` or 2);
             ``num_workers``: sampling processes; ``eval_batch_size``: target nodes per step of the layer-wise
             evaluation (default 4096 or ``batch_size``, the larger); ``distributed``: data-parallel.
-        scheduler: a learning-rate scheduler of ``optimizer``, stepped after every epoch. ``checkpoint``: a
-            file (or :class:`~gnnlab.train.Checkpoint`) to resume from, saved every ``checkpoint_every`` epochs.
-        device: ``"auto"`` (CUDA when available), ``"cpu"``...; model and data move there (each batch does).
-        seed: when given, every draw of PyTorch's generator during training (dropout, shuffling, sampling)
-            comes from it, in a forked generator (the caller's global state is left as it was).
-        sparse: pass ``x`` (each batch's ``x``) as sparse features when it is mostly zeros (``"auto"``),
-            always (``True``) or never. ``verbose``: a progress bar with the loss and validation accuracy.
+        scheduler: stepped after every epoch. ``checkpoint``: a file (or :class:`~gnnlab.train.Checkpoint`) to
+            resume from, saved every ``checkpoint_every`` epochs. ``device``: ``"auto"`` (CUDA when available),
+            ``"cpu"``...; model and data move there (each batch does).
+        seed: every draw of PyTorch's generator during training (dropout, shuffling, sampling) comes from it,
+            in a forked generator (the caller's state is kept); not the initial weights, drawn when the model was
+            built: seed before building it too (``gnnlab.utils.seed_everything``) for a run that repeats.
+        sparse: ``x`` as sparse features when mostly zeros (``"auto"``), always or never, to a model that takes
+            them (``supports_sparse_features``: gnnlab's; others get a dense tensor). ``verbose``: a progress bar.
 
     Returns:
         The history: per-epoch :data:`HISTORY_KEYS`; ``best_epoch`` (selected: the model keeps its parameters),
@@ -209,7 +209,7 @@ class _NodeClassification:
                  sparse: bool | str, eval_batch_size: int | None) -> None:
         self.model, self.trained, self.optimizer, self.device = model, model, optimizer, device
         self.eval_batch_size = eval_batch_size
-        x = _maybe_sparse(data.x.to(device), sparse)
+        x = _maybe_sparse("fit_node_classifier", data.x.to(device), sparse, model)
         # decided once on the whole graph: a batch's features are converted without counting them again
         self.sparse_batches = isinstance(x, SparseMatrix)
         edge_weight = getattr(data, "edge_weight", None)
@@ -279,7 +279,21 @@ def _full_batch_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, inputs
     optimizer.step()
 
 
-def _maybe_sparse(x: Tensor, sparse: bool | str) -> Tensor | SparseMatrix:
+def takes_sparse_features(model: nn.Module) -> bool:
+    """Whether ``model`` declares that it takes sparse features (a :class:`SparseMatrix` ``x``): its class
+    sets ``supports_sparse_features = True``, as gnnlab's models do (a ``DistributedDataParallel`` wrapper is
+    looked through)."""
+    base = model.module if isinstance(model, DistributedDataParallel) else model
+    return getattr(base, "supports_sparse_features", False) is True
+
+
+def _maybe_sparse(who: str, x: Tensor, sparse: bool | str, model: nn.Module) -> Tensor | SparseMatrix:
+    """``x`` as the model will get it: sparse only for a model that takes sparse features."""
+    if not takes_sparse_features(model):
+        if sparse is True:
+            fail(who, "sparse=True only with a model that takes sparse features (gnnlab's models, or a class "
+                 "that sets supports_sparse_features = True)", f"{type(model).__name__}, which does not declare it")
+        return x
     if sparse is True or (sparse == "auto" and x.size(0) * x.size(1) >= 100_000):
         return sparse_features(x, max_density=1.0 if sparse is True else 0.1)
     return x

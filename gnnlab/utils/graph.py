@@ -40,6 +40,8 @@ def scatter(src: Tensor, index: Tensor, dim: int = 0, dim_size: int | None = Non
     if reduce not in _REDUCE:
         raise ValueError(f"'scatter' expected 'reduce' to be one of {list(_REDUCE)} (got {reduce!r})")
     dim = dim % src.dim() if src.dim() else 0
+    if index.dtype != torch.long:  # torch 2.13's gather (scatter_reduce's backward) misreads an expanded int32 index
+        index = index.long()
     dim_size = maybe_num_nodes(index.view(1, -1), dim_size)
     shape = list(src.shape)
     shape[dim] = dim_size

@@ -47,7 +47,7 @@ def test_features_carry_the_class_and_the_graph_helps():
         return float((torch.cdist(x, centres).argmin(1) == data.y).float().mean())
 
     alone = accuracy(data.x)
-    neighbours = accuracy(scatter(data.x[data.edge_index[0]], data.edge_index[1], data.num_nodes, "mean") / 0.8)
+    neighbours = accuracy(scatter(data.x[data.edge_index[0]], data.edge_index[1], 0, data.num_nodes, "mean") / 0.8)
     assert 0.25 < alone < 0.45 and neighbours > 0.7
 
 

@@ -229,3 +229,44 @@ def test_features_edited_in_place_between_calls_are_checked_again(karate):
     data.x[3, 5] = float("nan")
     with pytest.raises(ValueError, match="'GCN' expected 'x' to hold finite values"):
         fit_node_classifier(model, data, epochs=2, seed=0, verbose=False, device="cpu")
+
+
+class _UsersModel(torch.nn.Module):
+    """A researcher's own model, as PyG's examples write one: dropout and a Linear layer on x first."""
+
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        from torch_geometric.nn import GCNConv as PyGGCNConv
+
+        self.lin = torch.nn.Linear(in_channels, 16)
+        self.conv = PyGGCNConv(16, out_channels)
+        self.seen = []
+
+    def forward(self, x, edge_index):
+        self.seen.append(type(x))
+        x = torch.nn.functional.dropout(x, p=0.5, training=self.training)
+        return self.conv(self.lin(x).relu(), edge_index)
+
+
+def test_any_model_gets_dense_features_and_gnnlabs_get_sparse_ones(cora):
+    # Cora's bag-of-words is large and mostly zeros: sparse="auto" would convert it, but only for a model that says
+    # it takes sparse features; a user's own model gets the dense tensor it was written for
+    from gnnlab.nn.functional import SparseMatrix
+    from gnnlab.train.node_classification import takes_sparse_features
+
+    model = _UsersModel(cora.num_features, 7)
+    assert not takes_sparse_features(model)
+    fit_node_classifier(model, cora, epochs=2, verbose=False, seed=0, device="cpu")
+    assert set(model.seen) == {torch.Tensor}
+    with pytest.raises(ValueError, match="'fit_node_classifier' expected sparse=True only with a model that takes "
+                                         "sparse features.*got _UsersModel"):
+        fit_node_classifier(model, cora, epochs=1, sparse=True, verbose=False)
+
+    class Recording(GCN):
+        def forward(self, x, edge_index, *args, **kwargs):
+            seen.append(type(x))
+            return super().forward(x, edge_index, *args, **kwargs)
+
+    seen = []
+    fit_node_classifier(Recording(cora.num_features, 7), cora, epochs=1, verbose=False, device="cpu")
+    assert takes_sparse_features(Recording(4, 2)) and seen[0] is SparseMatrix

@@ -94,6 +94,7 @@ class GATConv(MessagePassing):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        super().reset_parameters()
         for module in (self.lin, self.lin_src, self.lin_dst, self.lin_edge, self.res):
             if module is not None:
                 module.reset_parameters()
@@ -143,6 +144,9 @@ class GATConv(MessagePassing):
         num_src, num_dst = h_src.size(0), (h_src.size(0) if h_dst is None else h_dst.size(0))
         sparse_shape = None
         if is_torch_sparse(edge_index):
+            if h_dst is None:  # (x_src, None): the targets are the adjacency's rows
+                num_dst = edge_index.size(0)
+                size = (num_src, num_dst) if size is None else size
             self.check_graph(edge_index, num_src, num_dst)
             sparse_shape = tuple(edge_index.shape)
             row, col, _ = sparse_entries(edge_index)

@@ -39,6 +39,8 @@ class GatedGraphConv(MessagePassing):
         ``(d, d)`` when shared.
     """
 
+    fuse_edge_index = True
+
     def __init__(self, out_channels: int, num_layers: int, aggr: str = "add", bias: bool = True,
                  share_weights: bool = False, **kwargs: Any) -> None:
         super().__init__(aggr=aggr, **kwargs)
@@ -51,12 +53,12 @@ class GatedGraphConv(MessagePassing):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        super().reset_parameters()
         # PyG draws U(-1/sqrt(d), 1/sqrt(d)) for W; the GRU cell keeps torch's default initialisation
         bound = 1.0 / self.out_channels ** 0.5
         with torch.no_grad():
             self.weight.uniform_(-bound, bound)
         self.rnn.reset_parameters()
-        self._fused_cache = None
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
         num_nodes = check_feature_width("GatedGraphConv", x, None)

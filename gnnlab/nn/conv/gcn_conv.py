@@ -47,6 +47,8 @@ class GCNConv(MessagePassing):
     Parameter names follow PyG 2.x (``lin.weight``, ``bias``), so a PyG ``GCNConv`` state_dict loads.
     """
 
+    fuse_edge_index = True
+
     def __init__(self, in_channels: int, out_channels: int, improved: bool = False, cached: bool = False,
                  add_self_loops: bool | None = None, normalize: bool = True, bias: bool = True,
                  **kwargs: Any) -> None:
@@ -55,8 +57,8 @@ class GCNConv(MessagePassing):
         if add_self_loops is None:
             add_self_loops = normalize
         if add_self_loops and not normalize:
-            raise ValueError("'GCNConv' expected add_self_loops=False when normalize=False: it adds self-loops "
-                             "only while normalising (got add_self_loops=True, normalize=False)")
+            raise ValueError("'GCNConv' expected add_self_loops=False when normalize=False: it does not support "
+                             "adding self-loops without normalising (got add_self_loops=True, normalize=False)")
         check_channels("GCNConv", "in_channels", in_channels)
         check_positive_int("GCNConv", "out_channels", out_channels)
         # 1 / sqrt(d_j d_i) needs every source's degree, which a batch of targets does not see
@@ -70,11 +72,32 @@ class GCNConv(MessagePassing):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        super().reset_parameters()
         self.lin.reset_parameters()
         if self.bias is not None:
             nn.init.zeros_(self.bias)
         self._norm_cache = None
-        self._fused_cache = None
+
+    @property
+    def _cached_edge_index(self) -> tuple[Tensor, Tensor] | None:
+        """PyG's name for the normalised ``(edge_index, edge_weight)`` kept by ``cached=True`` (else ``None``)."""
+        hit = self._norm_cache
+        return hit[1] if hit is not None and hit[0] == "cached" and not is_torch_sparse(hit[1][0]) else None
+
+    @property
+    def _cached_adj_t(self) -> Tensor | None:
+        """PyG's name for the normalised sparse ``adj_t`` kept by ``cached=True`` (else ``None``)."""
+        hit = self._norm_cache
+        return hit[1][0] if hit is not None and hit[0] == "cached" and is_torch_sparse(hit[1][0]) else None
+
+    @_cached_edge_index.setter
+    def _cached_edge_index(self, value: None) -> None:  # PyG code clears it with ``= None``
+        if value is not None:
+            raise ValueError("'GCNConv' keeps its own normalised graph: '_cached_edge_index' can only be cleared "
+                             f"(set to None; got {type(value).__name__})")
+        self._norm_cache = None
+
+    _cached_adj_t = _cached_adj_t.setter(_cached_edge_index.fset)
 
     def _normalized(self, edge_index: Tensor, edge_weight: Tensor | None, num_nodes: int, dtype) -> Any:
         """``gcn_norm``'s result, kept while the same tensors come back (or for good with ``cached=True``)."""
@@ -99,7 +122,11 @@ class GCNConv(MessagePassing):
         if isinstance(x, (tuple, list)):
             raise ValueError("'GCNConv' expected one node-feature tensor 'x': it has no bipartite form "
                              "(got a pair; use SAGEConv or GATConv for bipartite graphs)")
-        num_nodes = check_feature_width("GCNConv", x, None if self.in_channels == -1 else self.in_channels)
+        width = None if self.in_channels == -1 else self.in_channels
+        if isinstance(x, Tensor) and x.dim() == 3 and self.node_dim in (-2, 1):  # (B, N, F): one graph, B inputs
+            num_nodes = check_feature_width("GCNConv", x[0], width)
+        else:
+            num_nodes = check_feature_width("GCNConv", x, width)
         self.check_graph(edge_index, num_nodes, None, edge_weight)
         if self.normalize:
             dtype = x.dtype if isinstance(x, Tensor) else x.values.dtype

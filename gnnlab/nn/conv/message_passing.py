@@ -1,4 +1,4 @@
-r"""gnnlab's message-passing base class, with PyG's contract.
+r"""gnnlab's message-passing base class: PyG's contract, and PyG's class.
 
 A message-passing layer computes, for every node :math:`i` with incoming edges :math:`j \to i`,
 
@@ -7,32 +7,47 @@ A message-passing layer computes, for every node :math:`i` with incoming edges :
     a_i = \bigoplus_{j \to i} m_{j \to i}, \qquad
     x_i' = \gamma(x_i, a_i),
 
-where :math:`\phi` is :meth:`MessagePassing.message`, :math:`\bigoplus` (sum, mean, max, min or product)
-is :meth:`MessagePassing.aggregate` and :math:`\gamma` is :meth:`MessagePassing.update`. The functions
-:math:`\phi` and :math:`\gamma` and their weights are the same for every node: this is the notes'
-point (section 2.2) that in a GCN "every node in a layer uses the same network to aggregate and update",
-the graph analogue of a convolution kernel shared by every pixel.
+where :math:`\phi` is :meth:`MessagePassing.message`, :math:`\bigoplus` (sum, mean, max, min, product or
+any of PyG's aggregation modules) is :meth:`MessagePassing.aggregate` and :math:`\gamma` is
+:meth:`MessagePassing.update`. The functions :math:`\phi` and :math:`\gamma` and their weights are the same
+for every node: this is the notes' point (section 2.2) that in a GCN "every node in a layer uses the same
+network to aggregate and update", the graph analogue of a convolution kernel shared by every pixel.
 
 Where the messages are a fixed weighted sum of neighbour features, :math:`a_i = \sum_{j \to i} w_{ji} x_j`,
 the whole step is the sparse product :math:`A X`. A layer states that rule once, in
 :meth:`MessagePassing.message_and_aggregate`, and :meth:`MessagePassing.propagate` alone decides when to use it.
+
+**Why a subclass of PyG's class.** gnnlab's :class:`MessagePassing` derives from
+``torch_geometric.nn.MessagePassing`` and replaces what runs (:meth:`propagate`, :meth:`edge_updater`,
+:meth:`aggregate`), not what a layer or a tool sees. PyG's tools recognise message-passing layers with
+``isinstance(module, torch_geometric.nn.MessagePassing)`` (``to_hetero`` and ``torch_geometric.nn.fx`` keep
+them as leaves of the traced graph, ``Explainer`` sets their edge masks, ``summary`` lists them); any other
+design leaves a gnnlab layer invisible to them, and they then compute something else without a word. So the
+constructor, the hook registries, ``explain``'s masks, ``decomposed_layers``, ``reset_parameters``,
+``__repr__`` and pickling are PyG's own; gnnlab's :meth:`propagate` is plain Python, readable top to bottom,
+with its fast path inside the contract. PyG's TorchScript templates are not generated (gnnlab does not
+support ``torch.jit.script``).
 """
 from __future__ import annotations
 
 import inspect
 import weakref
+from abc import abstractmethod
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
+from torch_geometric import EdgeIndex
+from torch_geometric.nn.conv import MessagePassing as PyGMessagePassing
 
-from gnnlab.nn.functional.scatter import scatter
 from gnnlab.nn.functional.sparse import SparseMatrix, is_torch_sparse, sparse_entries
+from gnnlab.utils.graph import scatter
 from gnnlab.utils.validation import check_choice, check_edge_index, describe
 
 #: Arguments that ``propagate`` fills in itself (PyG's names).
 SPECIAL_ARGS = frozenset({"index", "ptr", "dim_size", "size", "size_i", "size_j", "edge_index", "edge_index_i",
                           "edge_index_j", "adj_t"})
+#: the aggregations gnnlab reduces itself (its scatter); any other goes to PyG's aggregation module
 AGGREGATIONS = ("sum", "add", "mean", "max", "min", "mul")
 FLOWS = ("source_to_target", "target_to_source")
 #: the overridable methods, and how many leading positional parameters (after ``self``) are not keywords
@@ -41,41 +56,57 @@ _EMPTY = inspect.Parameter.empty
 _SIGNATURES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-class MessagePassing(nn.Module):
+class MessagePassing(PyGMessagePassing):
     r"""Base class: :meth:`propagate` calls :meth:`message` → :meth:`aggregate` → :meth:`update` (PyG's contract).
 
     Args:
-        aggr: ``"sum"`` (alias ``"add"``), ``"mean"``, ``"max"``, ``"min"`` or ``"mul"``. A node without
-            incoming messages gets zeros (``"mul"``: ones, the empty product, as PyG).
+        aggr: ``"sum"`` (alias ``"add"``), ``"mean"``, ``"max"``, ``"min"``, ``"mul"`` (gnnlab's own
+            reductions), any other name PyG resolves (``"std"``, ``"softmax"``, ``"median"``, ...), an
+            aggregation module (``torch_geometric.nn.aggr.*``), a list of them (outputs concatenated), or
+            ``None`` (the layer defines :meth:`aggregate`). A node without incoming messages gets zeros
+            (``"mul"``: ones, the empty product, as PyG).
+        aggr_kwargs: keyword arguments of the aggregation PyG resolves from a name.
         flow: ``"source_to_target"`` (messages go ``edge_index[0] → edge_index[1]``) or ``"target_to_source"``.
         node_dim: the dimension of node tensors that indexes nodes (``-2``: ``x`` may be ``(N, F)`` or a batch
             ``(B, N, F)`` over one static graph).
+        decomposed_layers: split the features into this many slices and pass messages slice by slice (less
+            memory on the per-edge path; PyG's option).
 
-    **propagate(edge_index, size=None, \*\*kwargs).** ``edge_index`` is a ``(2, E)`` integer tensor or a
-    torch.sparse adjacency ``adj_t`` (COO, CSR or CSC) of shape ``(N_dst, N_src)``, PyG's transposed
-    convention; ``size = (N_src, N_dst)`` (for ``target_to_source``: the counts of ``edge_index[0]`` and
-    ``edge_index[1]``). Sizes come from ``size``, from the sparse shape, or from the tensors actually
-    lifted, never from another keyword. In :meth:`message` (and :meth:`aggregate`, :meth:`update`,
-    :meth:`edge_update`) an argument ``<name>_j`` receives ``kwargs[name]`` gathered at each edge's source
-    and ``<name>_i`` at its target; a keyword may be a pair ``(x_src, x_dst)`` (bipartite graphs, either
-    side ``None``), of which ``_j`` reads the first and ``_i`` the second. Other arguments are passed as
-    given. The methods are called **by keyword**: an argument that was not passed keeps its default, and one
-    that is neither passed, special nor defaulted is a ``TypeError`` naming the layer and the argument.
-    The special arguments are ``index`` (each edge's target), ``ptr`` (always ``None``), ``dim_size``,
+    **propagate(edge_index, size=None, \*\*kwargs).** ``edge_index`` is a ``(2, E)`` integer tensor (int64 or
+    int32), PyG's ``EdgeIndex`` (its ``sparse_size`` gives the sizes) or a torch.sparse adjacency ``adj_t``
+    (COO, CSR or CSC) of shape ``(N_dst, N_src)``, PyG's transposed convention; ``size = (N_src, N_dst)``
+    (for ``target_to_source``: the counts of ``edge_index[0]`` and ``edge_index[1]``). Sizes come from
+    ``size``, from the sparse shape, or from the tensors actually lifted, never from another keyword. In
+    :meth:`message` (and :meth:`aggregate`, :meth:`update`, :meth:`edge_update`) an argument ``<name>_j``
+    receives ``kwargs[name]`` gathered at each edge's source and ``<name>_i`` at its target; a keyword may be
+    a pair ``(x_src, x_dst)`` (bipartite graphs, either side ``None``), of which ``_j`` reads the first and
+    ``_i`` the second. Other arguments are passed as given. The methods are called **by keyword**: an
+    argument that was not passed keeps its default, and one that is neither passed, special nor defaulted is a
+    ``TypeError`` naming the layer and the argument. The special arguments are ``index`` (each edge's
+    target), ``ptr`` (the compressed targets of a sorted ``EdgeIndex``, else ``None``), ``dim_size``,
     ``size``, ``size_i``, ``size_j``, ``edge_index``, ``edge_index_i``, ``edge_index_j`` and ``adj_t``. With
     a sparse ``adj_t`` its values fill ``edge_weight`` (and ``edge_attr``/``edge_type``) when not passed.
+    PyG's six hook kinds (``register_propagate_forward_pre_hook`` and the rest) run where PyG runs them,
+    with the same arguments; with ``explain`` on (PyG's ``Explainer``), every message passes through
+    :meth:`explain_message`, which scales it by its edge's mask.
 
     **edge_updater(edge_index, size=None, \*\*kwargs)** collects the same way and returns :meth:`edge_update`.
 
-    **The fast path.** A layer may define :meth:`message_and_aggregate` ``(adj_t, ...)`` computing
-    :meth:`aggregate` of :meth:`message` in one sparse product. ``propagate`` calls it (then :meth:`update`)
-    when ``use_sparse`` is true, the class that defines it also defines (or inherits below it) the
-    :meth:`message` and :meth:`aggregate` that would otherwise run, and either ``edge_index`` is a sparse
-    ``adj_t``, or it is a ``(2, E)`` tensor, ``aggr`` is sum or mean and ``edge_weight`` (the matrix values)
-    is absent or a 1-D tensor that needs no gradient; the matrix is then built once and cached while the same
-    unmodified ``edge_index``/``edge_weight`` tensors come back. A subclass that overrides :meth:`message`
-    or :meth:`aggregate` therefore always gets its override. Set ``use_sparse = False`` to force the
-    per-edge path; both give the same result.
+    **The fused path.** A layer may define :meth:`message_and_aggregate` ``(adj_t, ...)``, computing
+    :meth:`aggregate` of :meth:`message` in one sparse product. As in PyG, ``propagate`` calls it when the
+    caller passed a torch.sparse ``adj_t`` (or an ``EdgeIndex`` sorted by target, for a class with
+    ``SUPPORTS_FUSED_EDGE_INDEX``), ``fuse`` is true (the aggregation is ``None`` or one of sum, mean, max,
+    min) and ``explain`` is off, and hands it that object. A class that also sets ``fuse_edge_index = True``
+    (gnnlab's own layers do) gets the product for a plain ``(2, E)`` ``edge_index`` too, when ``aggr`` is sum
+    or mean and ``edge_weight`` (the matrix values) is absent or a 1-D tensor that needs no gradient: the
+    method then receives a :class:`~gnnlab.nn.functional.SparseMatrix`, built once and cached while the same
+    unmodified ``edge_index``/``edge_weight`` tensors come back. The flag counts only where it is set in the
+    class that defines :meth:`message_and_aggregate` or below it, so a subclass that writes its own gets the
+    object the caller passed, never gnnlab's private type, unless it opts in itself. Either way the fused method
+    runs only when the class that defines it also defines (or inherits below it) the :meth:`message` and
+    :meth:`aggregate` that would otherwise run: a subclass that overrides :meth:`message` or :meth:`aggregate`
+    always gets its override.
+    ``use_sparse = False`` forces the per-edge path; both give the same result.
 
     ``target_local`` says that one call's output at node :math:`i` depends only on the features of
     :math:`i` and of its in-neighbours and on the edges into :math:`i`, so that it can be computed on the
@@ -89,43 +120,87 @@ class MessagePassing(nn.Module):
 
     use_sparse: bool = True
     target_local: bool = True
-    #: aggregations a subclass handles in its own :meth:`aggregate` besides :data:`AGGREGATIONS`
+    #: opt in to the fused product over a plain ``edge_index`` (a :class:`SparseMatrix`; see the class docstring)
+    fuse_edge_index: bool = False
+    #: aggregation names a subclass handles in its own :meth:`aggregate` (not resolved by PyG)
     extra_aggregations: tuple[str, ...] = ()
 
-    def __init__(self, aggr: str = "sum", *, flow: str = "source_to_target", node_dim: int = -2) -> None:
-        super().__init__()
+    def __init__(self, aggr: Any = "sum", *, aggr_kwargs: dict | None = None, flow: str = "source_to_target",
+                 node_dim: int = -2, decomposed_layers: int = 1) -> None:
         who = type(self).__name__
-        check_choice(who, "aggr", aggr, AGGREGATIONS + self.extra_aggregations)
         check_choice(who, "flow", flow, FLOWS)
-        if isinstance(node_dim, bool) or not isinstance(node_dim, int):
-            raise TypeError(f"'{who}' expected 'node_dim' to be an int (got {describe(node_dim)})")
-        self.aggr = "sum" if aggr == "add" else aggr
-        self.flow, self.node_dim = flow, node_dim
+        for name, value in (("node_dim", node_dim), ("decomposed_layers", decomposed_layers)):
+            if isinstance(value, bool) or not isinstance(value, int) or (name == "decomposed_layers" and value < 1):
+                raise TypeError(f"'{who}' expected '{name}' to be {'a positive' if name[0] == 'd' else 'an'} int "
+                                f"(got {describe(value)})")
+        own = isinstance(aggr, str) and aggr in self.extra_aggregations
+        try:
+            super().__init__(None if own else aggr, aggr_kwargs=aggr_kwargs, flow=flow, node_dim=node_dim,
+                             decomposed_layers=decomposed_layers)
+        except (ValueError, TypeError, KeyError) as error:
+            raise ValueError(f"'{who}' expected 'aggr' to be one of {list(AGGREGATIONS + self.extra_aggregations)}, "
+                             f"another aggregation PyG resolves, an Aggregation module, a list of them or None "
+                             f"(got {aggr!r}: {error})") from error
+        if own:
+            self.aggr = aggr
         self._fused_cache: tuple[tuple, SparseMatrix] | None = None
         self._checked: tuple | None = None
 
-    # -- the contract --------------------------------------------------------------------------------
-    def propagate(self, edge_index: Tensor, size: tuple[int, int] | None = None, **kwargs: Any) -> Tensor:
-        """One round of message passing along ``edge_index`` (see the class docstring)."""
-        spec = _spec(type(self))
-        graph = self._graph(edge_index, size)
-        if self.use_sparse and spec["fusable"]:
-            adj = self._fused_adjacency(graph, kwargs, spec)
-            if adj is not None:
-                data = self._collect(spec["fused_args"], graph, kwargs)
-                out = self._call("message_and_aggregate", data, kwargs, adj)
-                return self._call("update", data, kwargs, out)
-        data = self._collect(spec["user_args"], graph, kwargs)
-        out = self._call("message", data, kwargs)
-        out = self._call("aggregate", data, kwargs, out)
-        return self._call("update", data, kwargs, out)
+    def reset_parameters(self) -> None:
+        """Reset the aggregation module's parameters (PyG) and drop the cached sparse matrix and checks."""
+        super().reset_parameters()
+        self._fused_cache = self._checked = None
 
-    def edge_updater(self, edge_index: Tensor, size: tuple[int, int] | None = None, **kwargs: Any) -> Any:
-        """Compute per-edge values with :meth:`edge_update`, its arguments collected as in :meth:`propagate`."""
+    @property
+    def _reduction(self) -> str | None:
+        """The name of gnnlab's own reduction for ``aggr``, or ``None`` when PyG's module aggregates."""
+        if isinstance(self.aggr, str) and self.aggr in AGGREGATIONS:
+            return "sum" if self.aggr == "add" else self.aggr
+        return None
+
+    # -- the contract --------------------------------------------------------------------------------
+    def propagate(self, edge_index: Any, size: tuple[int, int] | None = None, **kwargs: Any) -> Tensor:
+        """One round of message passing along ``edge_index`` (see the class docstring)."""
+        for hook in self._propagate_forward_pre_hooks.values():
+            res = hook(self, (edge_index, size, kwargs))
+            if res is not None:
+                edge_index, size, kwargs = res
         spec = _spec(type(self))
         graph = self._graph(edge_index, size)
-        data = self._collect(spec["edge_args"], graph, kwargs, require_size=False)
-        return self._call("edge_update", data, kwargs)
+        adj = self._fused_input(graph, kwargs, spec)
+        if adj is not None:
+            data = self._collect(spec["fused_args"], graph, kwargs)
+            out = self._call("message_and_aggregate", data, kwargs, adj)
+            out = self._call("update", data, kwargs, out)
+        elif self.decomposed_layers > 1 and not self.explain:
+            out = self._decomposed(graph, kwargs, spec)
+        else:
+            data = self._collect(spec["user_args"], graph, kwargs)
+            out = self._call("message", data, kwargs)
+            if self.explain:
+                out = self._call("explain_message", data, kwargs, out)
+            out = self._call("aggregate", data, kwargs, out)
+            out = self._call("update", data, kwargs, out)
+        for hook in self._propagate_forward_hooks.values():
+            res = hook(self, (edge_index, graph["size"], kwargs), out)
+            if res is not None:
+                out = res
+        return out
+
+    def edge_updater(self, edge_index: Any, size: tuple[int, int] | None = None, **kwargs: Any) -> Any:
+        """Compute per-edge values with :meth:`edge_update`, its arguments collected as in :meth:`propagate`."""
+        for hook in self._edge_update_forward_pre_hooks.values():
+            res = hook(self, (edge_index, size, kwargs))
+            if res is not None:
+                edge_index, size, kwargs = res
+        graph = self._graph(edge_index, size)
+        data = self._collect(_spec(type(self))["edge_args"], graph, kwargs, require_size=False)
+        out = self._call("edge_update", data, kwargs)
+        for hook in self._edge_update_forward_hooks.values():
+            res = hook(self, (edge_index, size, kwargs), out)
+            if res is not None:
+                out = res
+        return out
 
     def message(self, x_j: Tensor) -> Tensor:
         r""":math:`\phi`: the message along each edge (default: the source's features).
@@ -136,17 +211,22 @@ class MessagePassing(nn.Module):
     def aggregate(self, inputs: Tensor, index: Tensor, ptr: Tensor | None = None,
                   dim_size: int | None = None) -> Tensor:
         r""":math:`\bigoplus`: reduce the messages ``inputs`` arriving at each target ``index`` into
-        ``dim_size`` rows (along ``node_dim``).
+        ``dim_size`` rows (along ``node_dim``): gnnlab's scatter for its own reductions, else PyG's
+        aggregation module.
 
         Shapes: ``inputs: (E, F)``, ``index: (E,)`` → ``(dim_size, F)``."""
+        reduction = self._reduction
+        if reduction is None:
+            return super().aggregate(inputs, index, ptr=ptr, dim_size=dim_size)
         if dim_size is None:
             dim_size = int(index.max()) + 1 if index.numel() else 0
-        return scatter(inputs, index, dim_size, self.aggr, dim=self.node_dim)
+        return scatter(inputs, index, self.node_dim, dim_size, reduction)
 
-    def message_and_aggregate(self, adj_t: SparseMatrix | Tensor) -> Tensor:
+    @abstractmethod  # PyG's marker: a layer "implements" it only by defining it
+    def message_and_aggregate(self, adj_t: Any) -> Tensor:
         r"""Optional fused :meth:`message` + :meth:`aggregate`: the sparse product with ``adj_t``
-        (``(N_dst, N_src)``, a :class:`~gnnlab.nn.functional.SparseMatrix` built by :meth:`propagate` or the
-        torch.sparse tensor that was passed). Not defined by default."""
+        (``(N_dst, N_src)``: what the caller passed, or a :class:`~gnnlab.nn.functional.SparseMatrix` for a
+        class with ``fuse_edge_index``). Not defined by default."""
         raise NotImplementedError
 
     def update(self, inputs: Tensor) -> Tensor:
@@ -155,17 +235,44 @@ class MessagePassing(nn.Module):
         Shapes: ``inputs: (N_dst, F')`` → ``(N_dst, F'')``."""
         return inputs
 
+    @abstractmethod
     def edge_update(self) -> Tensor:
         """Per-edge computation run by :meth:`edge_updater`; a layer that uses it defines it."""
         raise NotImplementedError(f"'{type(self).__name__}' calls edge_updater but defines no edge_update")
+
+    # -- PyG's switches, without its TorchScript templates -------------------------------------------
+    def _set_jittable_templates(self, raise_on_error: bool = False) -> None:
+        """PyG compiles ``propagate`` from templates for TorchScript; gnnlab's stays the Python above."""
+
+    def __prepare_scriptable__(self):  # torch.jit.script calls it first: say why scripting cannot work
+        raise RuntimeError(f"'{type(self).__name__}' is built on gnnlab's MessagePassing, whose propagate is plain "
+                           "Python: torch.jit.script is not supported (torch.compile and torch.fx are)")
+
+    @property
+    def explain(self) -> bool | None:
+        """PyG's explain switch: when true, messages pass through :meth:`explain_message` (no fused path)."""
+        return self._explain
+
+    @explain.setter
+    def explain(self, explain: bool | None) -> None:
+        self._explain = explain
+
+    @property
+    def decomposed_layers(self) -> int:
+        """The number of feature slices the per-edge path passes messages in (PyG's option)."""
+        return self._decomposed_layers
+
+    @decomposed_layers.setter
+    def decomposed_layers(self, decomposed_layers: int) -> None:
+        self._decomposed_layers = decomposed_layers
 
     # -- how propagate works -------------------------------------------------------------------------
     def _ij(self) -> tuple[int, int]:
         return (1, 0) if self.flow == "source_to_target" else (0, 1)
 
     def _graph(self, edge_index: Any, size: Any) -> dict:
-        """The edges as ``index[0]``/``index[1]`` (rows of ``edge_index``), the sizes ``[N_0, N_1]`` and
-        the sparse input's values."""
+        """The edges as ``index[0]``/``index[1]`` (rows of ``edge_index``), the sizes ``[N_0, N_1]``, the
+        sparse input's values and a sorted ``EdgeIndex``'s compressed targets."""
         who = type(self).__name__
         if is_torch_sparse(edge_index):
             if self.flow == "target_to_source":
@@ -179,16 +286,30 @@ class MessagePassing(nn.Module):
             if size is not None and list(size) != shape:
                 raise ValueError(f"'{who}' expected 'size' (N_src, N_dst) = {tuple(shape)} to match the sparse "
                                  f"adj_t of shape {tuple(edge_index.shape)} (got {tuple(size)})")
-            return {"edge_index": None, "adj_t": edge_index, "index": (col, row), "values": values, "size": shape}
+            return {"edge_index": None, "adj_t": edge_index, "index": (col, row), "values": values, "size": shape,
+                    "ptr": None}
         if not isinstance(edge_index, Tensor) or edge_index.is_floating_point() or edge_index.is_complex() \
-                or edge_index.dim() != 2 or edge_index.size(0) != 2:
-            raise ValueError(f"'{who}' expected 'edge_index' to be an integer tensor of shape (2, E) or a "
-                             f"torch.sparse adjacency (got {describe(edge_index)})")
+                or edge_index.dtype == torch.bool or edge_index.dim() != 2 or edge_index.size(0) != 2:
+            raise ValueError(f"'{who}' expected 'edge_index' to be an integer tensor of shape (2, E), an EdgeIndex "
+                             f"or a torch.sparse adjacency (got {describe(edge_index)})")
         if size is not None and (len(size) != 2 or not all(s is None or isinstance(s, int) for s in size)):
             raise ValueError(f"'{who}' expected 'size' to be a pair (N_src, N_dst) of ints (got {size!r})")
         sizes = [None, None] if size is None else list(size)
-        return {"edge_index": edge_index, "adj_t": None, "index": (edge_index[0], edge_index[1]), "values": None,
-                "size": sizes}
+        plain, ptr = edge_index, None
+        if isinstance(edge_index, EdgeIndex):
+            for dim, known in enumerate(edge_index.sparse_size()):
+                if known is not None and sizes[dim] is not None and sizes[dim] != known:
+                    raise ValueError(f"'{who}' expected 'size' to agree with the EdgeIndex's sparse_size "
+                                     f"{edge_index.sparse_size()} (got {tuple(size)})")
+                sizes[dim] = known if known is not None else sizes[dim]
+            i = self._ij()[0]
+            if (edge_index.is_sorted_by_row if i == 0 else edge_index.is_sorted_by_col) and sizes[i] is not None:
+                ptr = (edge_index.get_csr() if i == 0 else edge_index.get_csc())[0][0]
+            plain = edge_index.as_tensor()
+        if plain.dtype != torch.long:
+            plain = plain.long()  # scatter_reduce and the sparse constructors index with int64
+        return {"edge_index": edge_index, "adj_t": None, "index": (plain[0], plain[1]), "values": None,
+                "size": sizes, "ptr": ptr}
 
     def _set_size(self, graph: dict, dim: int, src: Tensor, name: str) -> None:
         count = src.size(self.node_dim)
@@ -213,7 +334,16 @@ class MessagePassing(nn.Module):
         if isinstance(data, Tensor):
             self._set_size(graph, dim, data, name)
             if lift:
-                data = data.index_select(self.node_dim, graph["index"][dim])
+                index = graph["index"][dim]
+                try:
+                    data = data.index_select(self.node_dim, index)
+                except (IndexError, RuntimeError) as error:
+                    count = data.size(self.node_dim)
+                    if index.numel() and (int(index.min()) < 0 or int(index.max()) >= count):
+                        raise IndexError(f"'{type(self).__name__}' expected 'edge_index' to hold valid indices in "
+                                         f"[0, {count}), the rows of '{name}' (got minimum {int(index.min())}, "
+                                         f"maximum {int(index.max())})") from error
+                    raise
         return data
 
     def _collect(self, names: tuple[str, ...], graph: dict, kwargs: dict, require_size: bool = True) -> dict:
@@ -239,14 +369,21 @@ class MessagePassing(nn.Module):
                              "size=(num_src_nodes, num_dst_nodes) to propagate, or a node tensor read as "
                              f"'<name>_i' or '<name>_j' (got keywords {sorted(kwargs)})")
         out.update(edge_index=graph["edge_index"], adj_t=graph["adj_t"], edge_index_i=graph["index"][i],
-                   edge_index_j=graph["index"][j], index=graph["index"][i], ptr=None, size=list(size),
+                   edge_index_j=graph["index"][j], index=graph["index"][i], ptr=graph["ptr"], size=list(size),
                    size_i=size_i, size_j=size_j, dim_size=size_i)
         return out
 
     def _call(self, method: str, data: dict, passed: dict, *first: Any) -> Any:
-        """Call ``method`` by keyword with the collected ``data``; defaults stay where nothing was passed."""
+        """Call ``method`` by keyword with the collected ``data`` (defaults stay where nothing was passed),
+        running the hooks PyG runs around it."""
+        if method == "explain_message":  # replaceable per instance, as PyG's Explainer documents
+            parameters = list(inspect.signature(self.explain_message).parameters.values())[1:]
+            wanted = tuple((p.name, p.default is _EMPTY) for p in parameters
+                           if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+        else:
+            wanted = _spec(type(self))[method]
         arguments = {}
-        for name, required in _spec(type(self))[method]:
+        for name, required in wanted:
             value = data.get(name, _EMPTY)
             if value is not _EMPTY:
                 arguments[name] = value
@@ -255,21 +392,64 @@ class MessagePassing(nn.Module):
                 raise TypeError(f"'{type(self).__name__}.{method}' requires the argument '{name}', which is "
                                 f"neither special nor defaulted, so propagate must receive the keyword {source} "
                                 f"(got keywords {sorted(passed)})")
-        return getattr(self, method)(*first, **arguments)
+        pre, post = _HOOKS.get(method, (None, None))
+        if method == "message_and_aggregate":
+            adj = first[0]
+            for hook in getattr(self, pre).values():
+                res = hook(self, (adj, arguments))
+                if res is not None:
+                    adj, arguments = res
+            out = self.message_and_aggregate(adj, **arguments)
+            for hook in getattr(self, post).values():
+                res = hook(self, (adj, arguments), out)
+                out = out if res is None else res
+            return out
+        if pre is not None:
+            for hook in getattr(self, pre).values():
+                res = hook(self, (arguments,))
+                if res is not None:
+                    arguments = res[0] if isinstance(res, tuple) else res
+        out = getattr(self, method)(*first, **arguments)
+        if post is not None:
+            for hook in getattr(self, post).values():
+                res = hook(self, (arguments,), out)
+                out = out if res is None else res
+        return out
 
-    def _fused_adjacency(self, graph: dict, kwargs: dict, spec: dict) -> SparseMatrix | Tensor | None:
-        """The matrix :meth:`message_and_aggregate` multiplies with, or ``None`` where the per-edge path runs."""
+    def _decomposed(self, graph: dict, kwargs: dict, spec: dict) -> Tensor:
+        """The per-edge path over ``decomposed_layers`` slices of the features read as ``<name>_j``."""
+        names = {name[:-2] for name in spec["user_args"] if name.endswith("_j")}
+        slices = {name: kwargs[name].chunk(self.decomposed_layers, -1) for name in names
+                  if isinstance(kwargs.get(name), Tensor)}
+        outs = []
+        for part in range(self.decomposed_layers):
+            sliced = {**kwargs, **{name: chunks[part] for name, chunks in slices.items()}}
+            data = self._collect(spec["user_args"], graph, sliced)
+            out = self._call("message", data, sliced)
+            out = self._call("aggregate", data, sliced, out)
+            outs.append(self._call("update", data, sliced, out))
+        return torch.cat(outs, dim=-1)
+
+    def _fused_input(self, graph: dict, kwargs: dict, spec: dict) -> Any:
+        """What :meth:`message_and_aggregate` multiplies with, or ``None`` where the per-edge path runs."""
+        if not (self.use_sparse and self.fuse and spec["fusable"]) or self.explain:
+            return None
         if graph["adj_t"] is not None:
-            return graph["adj_t"] if self.aggr != "mul" else None
+            return graph["adj_t"]
+        edge_index = graph["edge_index"]
+        if isinstance(edge_index, EdgeIndex) and self.SUPPORTS_FUSED_EDGE_INDEX and edge_index.is_sorted_by_col:
+            return edge_index
+        if not spec["fuses_edge_index"]:
+            return None
         weight = kwargs.get("edge_weight")
-        if self.aggr not in ("sum", "mean") or (weight is not None and (
+        if self._reduction not in ("sum", "mean") or (weight is not None and (
                 not isinstance(weight, Tensor) or weight.dim() != 1 or weight.requires_grad)):
             return None
         i, j = self._ij()
         for name in spec["user_args"]:  # the sizes, as the per-edge path finds them
             if name[-2:] in ("_i", "_j"):
                 self._lifted(name[:-2], j if name[-2:] == "_j" else i, graph, kwargs, lift=False)
-        edge_index, size = graph["edge_index"], graph["size"]
+        size = graph["size"]
         shape = (size[i] if size[i] is not None else size[j], size[j] if size[j] is not None else size[i])
         if shape[0] is None:
             return None  # the per-edge path says what is missing
@@ -303,13 +483,14 @@ class MessagePassing(nn.Module):
         key = (edge_index, getattr(edge_index, "_version", None), num_src, num_dst)
         if self._checked is not None and _same_key(self._checked, key):
             return
-        check_edge_index(who, edge_index, num_src if num_src == num_dst else None)
-        if edge_index.numel() and num_src != num_dst:
+        plain = edge_index.as_tensor() if isinstance(edge_index, EdgeIndex) else edge_index
+        check_edge_index(who, plain, num_src if num_src == num_dst else None)
+        if plain.numel() and num_src != num_dst:
             for row, count in ((0, num_src), (1, num_dst)):
-                if count is not None and int(edge_index[row].max()) >= count:
+                if count is not None and int(plain[row].max()) >= count:
                     raise ValueError(f"'{who}' expected 'edge_index[{row}]' indices below {count}, the number of "
                                      f"{'source' if row == 0 else 'target'} nodes "
-                                     f"(got maximum {int(edge_index[row].max())})")
+                                     f"(got maximum {int(plain[row].max())})")
         self._checked = key
 
     def __getstate__(self):  # caches hold tensors by identity: do not pickle or deep-copy them
@@ -319,13 +500,22 @@ class MessagePassing(nn.Module):
         return state
 
 
+#: the hook registries PyG runs before and after each method
+_HOOKS = {
+    "message": ("_message_forward_pre_hooks", "_message_forward_hooks"),
+    "aggregate": ("_aggregate_forward_pre_hooks", "_aggregate_forward_hooks"),
+    "message_and_aggregate": ("_message_and_aggregate_forward_pre_hooks", "_message_and_aggregate_forward_hooks"),
+}
+
+
 def _owner(cls: type, name: str) -> type:
     return next(klass for klass in cls.__mro__ if name in vars(klass))
 
 
 def _spec(cls: type) -> dict:
     """Per class, once: each method's keyword parameters ``(name, required)``, the user arguments to collect,
-    and whether the fused rule may run (its class is not below the one defining ``message``/``aggregate``)."""
+    whether the fused rule may run (its class is not below the one defining ``message``/``aggregate``) and
+    whether that class opted in to the product over a plain ``edge_index``."""
     spec = _SIGNATURES.get(cls)
     if spec is not None:
         return spec
@@ -344,8 +534,10 @@ def _spec(cls: type) -> dict:
     spec["edge_args"] = user("edge_update")
     mro = cls.__mro__
     fused = _owner(cls, "message_and_aggregate")
-    spec["fusable"] = fused is not MessagePassing and all(
+    spec["fusable"] = fused not in (MessagePassing, PyGMessagePassing) and all(
         mro.index(fused) <= mro.index(_owner(cls, name)) for name in ("message", "aggregate"))
+    spec["fuses_edge_index"] = spec["fusable"] and cls.fuse_edge_index is True and \
+        mro.index(_owner(cls, "fuse_edge_index")) <= mro.index(fused)
     _SIGNATURES[cls] = spec
     return spec
 

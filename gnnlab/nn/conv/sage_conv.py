@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from torch_geometric.nn.aggr import MultiAggregation
+
 from gnnlab.nn.conv.message_passing import MessagePassing
 from gnnlab.nn.functional.sparse import SparseMatrix, is_torch_sparse, sparse_entries, spmm
 from gnnlab.nn.linear import Linear, check_channels, linear
@@ -52,6 +54,7 @@ class SAGEConv(MessagePassing):
     """
 
     extra_aggregations = ("lstm",)
+    fuse_edge_index = True
 
     def __init__(self, in_channels: int | tuple[int, int], out_channels: int, aggr: str = "mean",
                  normalize: bool = False, root_weight: bool = True, project: bool = False, bias: bool = True,
@@ -62,22 +65,27 @@ class SAGEConv(MessagePassing):
             check_channels("SAGEConv", "in_channels", width)
         check_positive_int("SAGEConv", "out_channels", out_channels)
         if project and pair[0] <= 0:
-            raise ValueError("'SAGEConv' expected a known source width with project=True (got in_channels=-1)")
+            raise ValueError("'SAGEConv' expected a known source width with project=True: it does not support lazy "
+                             "initialisation there (got in_channels=-1)")
         if aggr == "lstm" and pair[0] <= 0:
             raise ValueError("'SAGEConv' expected a known source width with aggr='lstm' (got in_channels=-1)")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.normalize, self.root_weight, self.project = normalize, root_weight, project
         self.lin = Linear(pair[0], pair[0], bias=True) if project else None
-        self.aggr_module = _LSTMAggregation(pair[0]) if aggr == "lstm" else None
-        self.lin_l = Linear(pair[0], out_channels, bias=bias)
+        if aggr == "lstm":
+            self.aggr_module = _LSTMAggregation(pair[0])
+        # a list of aggregations concatenates their outputs (PyG's MultiAggregation), widening lin_l's input
+        widened = isinstance(self.aggr_module, MultiAggregation)
+        self.lin_l = Linear(self.aggr_module.get_out_channels(pair[0]) if widened else pair[0], out_channels,
+                            bias=bias)
         self.lin_r = Linear(pair[1], out_channels, bias=False) if root_weight else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        for module in (self.lin, self.aggr_module, self.lin_l, self.lin_r):
+        super().reset_parameters()  # the aggregation module, the caches
+        for module in (self.lin, self.lin_l, self.lin_r):
             if module is not None:
                 module.reset_parameters()
-        self._fused_cache = None
 
     def forward(self, x: Tensor | SparseMatrix | tuple, edge_index: Tensor, edge_weight: Tensor | None = None,
                 size: tuple[int, int] | None = None) -> Tensor:
@@ -111,7 +119,8 @@ class SAGEConv(MessagePassing):
     def _project_first(self, x_src: Any) -> bool:
         """Whether the messages may be projected before aggregating: a linear aggregation of SAGEConv's own
         ``message`` (a subclass's ``message``/``aggregate`` sees the unprojected features)."""
-        linear_rule = (self.aggr in ("sum", "mean") and not isinstance(self.lin_l.weight, nn.UninitializedParameter)
+        linear_rule = (self._reduction in ("sum", "mean")
+                       and not isinstance(self.lin_l.weight, nn.UninitializedParameter)
                        and type(self).message is SAGEConv.message
                        and type(self).aggregate is SAGEConv.aggregate)
         if isinstance(x_src, SparseMatrix):

@@ -10,25 +10,20 @@ These are what message passing aggregates with: for messages :math:`m_e` on edge
     \text{mul}_i = \prod_{e \to i} m_e,
 
 and a node that receives no message gets zeros, except under ``"mul"`` where it gets the empty product 1
-(the conventions of PyG's ``torch_geometric.utils.scatter`` and of its message passing). The implementation
-is :func:`gnnlab.utils.graph.scatter`; these are the argument orders gnnlab's layers use.
+(the conventions of PyG's ``torch_geometric.utils.scatter`` and of its message passing). :func:`scatter` is
+:func:`gnnlab.utils.scatter`, with PyG's signature ``scatter(src, index, dim=0, dim_size=None, reduce="sum")``:
+gnnlab has one scatter, under both names.
 """
 from __future__ import annotations
 
 from torch import Tensor
 
 from gnnlab.utils import graph
+from gnnlab.utils.graph import scatter
+
+__all__ = ["scatter", "segment_softmax", "REDUCTIONS"]
 
 REDUCTIONS = ("sum", "add", "mean", "max", "min", "mul")
-
-
-def scatter(src: Tensor, index: Tensor, dim_size: int, reduce: str = "sum", dim: int = 0) -> Tensor:
-    """Reduce the slices of ``src`` along ``dim`` into ``dim_size`` slices by ``index`` (shape ``(E,)``).
-
-    Shapes:
-        ``src: (..., E, ...)`` (``E`` at ``dim``), ``index: (E,)`` → ``(..., dim_size, ...)``.
-    """
-    return graph.scatter(src, index, dim, dim_size, reduce)
 
 
 def segment_softmax(src: Tensor, index: Tensor, num_nodes: int, dim: int = 0) -> Tensor:

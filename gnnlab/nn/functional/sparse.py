@@ -14,7 +14,7 @@ import warnings
 import torch
 from torch import Tensor
 
-from gnnlab.nn.functional.scatter import scatter
+from gnnlab.utils.graph import scatter
 
 
 def _csr(crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int]) -> Tensor:
@@ -202,7 +202,7 @@ def spmm(adj: SparseMatrix | Tensor, x: Tensor, reduce: str = "sum") -> Tensor:
             return adj.mean_normalized().matmul(x)
         row, col = adj.coo()
         messages = adj.values.to(x.dtype).view(-1, 1) * x.index_select(0, col)
-        return scatter(messages, row, adj.shape[0], reduce)
+        return scatter(messages, row, 0, adj.shape[0], reduce)
     if not is_torch_sparse(adj):
         raise TypeError(f"'spmm' expected 'adj' to be a SparseMatrix or a torch.sparse tensor "
                         f"(got {type(adj).__name__})")
@@ -211,13 +211,14 @@ def spmm(adj: SparseMatrix | Tensor, x: Tensor, reduce: str = "sum") -> Tensor:
         # compares them instead of their sum
         row, col, values = adj._indices()[0], adj._indices()[1], adj._values()
         messages = values.to(x.dtype).view(-1, 1) * x.index_select(0, col)
-        return scatter(messages, row, adj.shape[0], reduce)
+        return scatter(messages, row, 0, adj.shape[0], reduce)
     if adj.layout != torch.sparse_csr and reduce != "sum":
         adj = adj.to_sparse_csr()
     if reduce == "sum" and _deterministic_gather(x):  # cuSPARSE's order of summation is not fixed
         # coalesced COO: indices and values that autograd tracks (learnable edge weights keep their gradient)
         entries = (adj if adj.layout == torch.sparse_coo else adj.to_sparse_coo()).coalesce()
         row, col = entries.indices()
-        return scatter(entries.values().to(x.dtype).view(-1, 1) * x.index_select(0, col), row, adj.shape[0], "sum")
+        return scatter(entries.values().to(x.dtype).view(-1, 1) * x.index_select(0, col), row, 0, adj.shape[0],
+                       "sum")
     adj = adj.to(x.dtype) if adj.dtype != x.dtype else adj
     return torch.sparse.mm(adj, x) if reduce == "sum" else torch.sparse.mm(adj, x, reduce)

@@ -21,6 +21,9 @@ class NodeModel(nn.Module):
 
     in_channels: int
     out_channels: int
+    #: gnnlab's models take a :class:`~gnnlab.nn.functional.SparseMatrix` ``x`` (bag-of-words features):
+    #: the trainers pass sparse features only to a model that declares this
+    supports_sparse_features: bool = True
 
     def __init__(self) -> None:
         super().__init__()

@@ -63,6 +63,11 @@ class GAE(nn.Module):
         self.recon = recon
         self.reset_parameters()
 
+    @property
+    def supports_sparse_features(self) -> bool:
+        """Whether the encoder takes sparse features (the trainers then pass them)."""
+        return getattr(self.encoder, "supports_sparse_features", False) is True
+
     @classmethod
     def with_gcn(cls, in_channels: int, hidden_channels: int = 32, out_channels: int = 16,
                  recon: str = "adjacency", dropout: float = 0.0) -> GAE:

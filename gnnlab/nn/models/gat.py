@@ -18,11 +18,16 @@ class GAT(ConvStack):
     dropout 0.6 on every layer's input and on the attention coefficients (train with lr 0.005, weight
     decay 5e-4, early stopping with patience 100).
 
+    **Signature.** ``GAT(in_channels, out_channels, *, ...)``: the output width comes second and every other
+    argument is keyword-only. PyG's ``torch_geometric.nn.models.GAT(in_channels, hidden_channels, num_layers,
+    out_channels, heads=...)`` puts the hidden width and the depth first, so a PyG-style positional call such as
+    ``GAT(1433, 8, 2, 7)`` is a ``TypeError`` here, not another network.
+
     Shapes:
         ``x: (N, in_channels)``, ``edge_index: (2, E)`` → logits ``(N, out_channels)``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 8, heads: int = 8,
+    def __init__(self, in_channels: int, out_channels: int, *, hidden_channels: int = 8, heads: int = 8,
                  out_heads: int = 1, num_layers: int = 2, dropout: float = 0.6) -> None:
         super().__init__()
         check_model_args("GAT", dropout, in_channels=in_channels, out_channels=out_channels,

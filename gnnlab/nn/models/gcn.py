@@ -17,11 +17,16 @@ class GCN(ConvStack):
     the paper's Cora/CiteSeer setting: 16 hidden units, dropout 0.5 (train with lr 0.01, weight decay 5e-4,
     200 epochs).
 
+    **Signature.** ``GCN(in_channels, out_channels, *, ...)``: the output width comes second and every other
+    argument is keyword-only. PyG's ``torch_geometric.nn.models.GCN(in_channels, hidden_channels, num_layers,
+    out_channels)`` puts the hidden width and the depth first, so a PyG-style positional call such as ``GCN(1433,
+    16, 2, 7)`` is a ``TypeError`` here, not another network.
+
     Shapes:
         ``x: (N, in_channels)``, ``edge_index: (2, E)`` → logits ``(N, out_channels)``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 16, num_layers: int = 2,
+    def __init__(self, in_channels: int, out_channels: int, *, hidden_channels: int = 16, num_layers: int = 2,
                  dropout: float = 0.5) -> None:
         super().__init__()
         check_model_args("GCN", dropout, in_channels=in_channels, out_channels=out_channels,

@@ -24,11 +24,16 @@ class GGNN(NodeModel):
     Defaults found on Cora: 64 hidden units, 2 steps, mean aggregation, dropout 0.6 (lr 0.01,
     weight decay 5e-4).
 
+    **Signature.** ``GGNN(in_channels, out_channels, *, ...)``: every argument after the output width is
+    keyword-only (PyG has no GGNN model, only the layer ``GatedGraphConv(out_channels, num_layers)``), so a
+    positional call in the order of PyG's models (``GGNN(1433, 64, 2, 7)``: in, hidden, depth, out) is a
+    ``TypeError``.
+
     Shapes:
         ``x: (N, in_channels)``, ``edge_index: (2, E)`` → logits ``(N, out_channels)``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 64, num_layers: int = 2,
+    def __init__(self, in_channels: int, out_channels: int, *, hidden_channels: int = 64, num_layers: int = 2,
                  dropout: float = 0.6, aggr: str = "mean", share_weights: bool = True) -> None:
         super().__init__()
         check_model_args("GGNN", dropout, in_channels=in_channels, out_channels=out_channels,

@@ -16,11 +16,16 @@ class GraphSAGE(ConvStack):
     (no ReLU after the last layer, which gives the logits). Dropout before every layer. Defaults:
     64 hidden units, mean aggregation, dropout 0.5 (lr 0.01, weight decay 5e-4).
 
+    **Signature.** ``GraphSAGE(in_channels, out_channels, *, ...)``: the output width comes second and every other
+    argument is keyword-only. PyG's ``torch_geometric.nn.models.GraphSAGE(in_channels, hidden_channels, num_layers,
+    out_channels)`` puts the hidden width and the depth first, so a PyG-style positional call such as
+    ``GraphSAGE(1433, 64, 2, 7)`` is a ``TypeError`` here, not another network.
+
     Shapes:
         ``x: (N, in_channels)``, ``edge_index: (2, E)`` → logits ``(N, out_channels)``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 64, num_layers: int = 2,
+    def __init__(self, in_channels: int, out_channels: int, *, hidden_channels: int = 64, num_layers: int = 2,
                  dropout: float = 0.5, aggr: str = "mean") -> None:
         super().__init__()
         check_model_args("GraphSAGE", dropout, in_channels=in_channels, out_channels=out_channels,

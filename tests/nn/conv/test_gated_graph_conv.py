@@ -42,7 +42,7 @@ def test_shared_weights_apply_the_same_matrix_every_step():
     h = torch.randn(8, 4, dtype=torch.float64)
     expected = h
     for _ in range(3):
-        expected = conv.rnn(scatter((expected @ conv.weight)[edge_index[0]], edge_index[1], 8, "sum"), expected)
+        expected = conv.rnn(scatter((expected @ conv.weight)[edge_index[0]], edge_index[1], 0, 8, "sum"), expected)
     torch.testing.assert_close(conv(h, edge_index), expected)
 
 
@@ -52,8 +52,8 @@ def test_permutation_equivariant():
 
 
 def test_parameter_names_and_repr():
-    ours = GatedGraphConv(8, 3)  # PyG's defaults: one matrix per step, sum
-    assert ours.aggr == "sum" and not ours.share_weights
+    ours = GatedGraphConv(8, 3)  # PyG's defaults: one matrix per step, sum (kept under PyG's name "add")
+    assert ours.aggr == PyGGatedGraphConv(8, 3).aggr == "add" and not ours.share_weights
     ours.load_state_dict(PyGGatedGraphConv(8, 3).state_dict(), strict=True)
     assert repr(ours) == repr(PyGGatedGraphConv(8, 3)) == "GatedGraphConv(8, num_layers=3)"
     assert repr(GatedGraphConv(8, 3, share_weights=True)) == "GatedGraphConv(8, num_layers=3, share_weights=True)"

@@ -295,17 +295,22 @@ def test_fast_path_only_for_the_class_that_defines_it():
         def message_and_aggregate(self, adj_t, x):
             return 3 * super().message_and_aggregate(adj_t, x)
 
+    class OptedIn(OwnRule):  # ... and gets gnnlab's product over a plain edge_index only if it opts in
+        fuse_edge_index = True
+
     from gnnlab.nn.conv.message_passing import _spec
 
     assert _spec(GCNConv)["fusable"] and _spec(Update)["fusable"] and _spec(OwnRule)["fusable"]
+    assert _spec(GCNConv)["fuses_edge_index"] and _spec(Update)["fuses_edge_index"]
+    assert not _spec(OwnRule)["fuses_edge_index"] and _spec(OptedIn)["fuses_edge_index"]
     assert not _spec(MessagePassing)["fusable"]
     torch.manual_seed(8)
     edge_index = random_graph(10, 40, seed=8)
     x = torch.randn(10, 4)
-    for layer in (Update(4, 2), OwnRule(4, 2)):
-        fused = layer(x, edge_index)
-        assert layer._fused_cache is not None  # the sparse product ran
-        torch.testing.assert_close(fused, _per_edge(layer, x, edge_index), atol=1e-6, rtol=1e-5)
+    for layer, fused in ((Update(4, 2), True), (OwnRule(4, 2), False), (OptedIn(4, 2), True)):
+        out = layer(x, edge_index)
+        assert (layer._fused_cache is not None) == fused  # whether the SparseMatrix product ran
+        torch.testing.assert_close(out, _per_edge(layer, x, edge_index), atol=1e-6, rtol=1e-5)
 
     class Override(GCNConv):
         def message(self, x_j, edge_weight):
@@ -322,8 +327,8 @@ def test_sparse_adjacency_rejects_reversed_flow():
 
 
 def test_bad_constructor_arguments():
-    with pytest.raises(ValueError, match="'aggr'"):
-        MessagePassing(aggr="median")
+    with pytest.raises(ValueError, match="'MessagePassing' expected 'aggr'.*got 'average'"):
+        MessagePassing(aggr="average")
     with pytest.raises(ValueError, match="'flow'"):
         MessagePassing(flow="both")
 

@@ -45,7 +45,7 @@ def test_edge_weights_scale_messages(aggr):
     torch.manual_seed(3)
     x = torch.randn(num_nodes, 4, dtype=torch.float64)
     conv = SAGEConv(4, 3, aggr=aggr).double()
-    aggregated = scatter(weight.view(-1, 1) * x[edge_index[0]], edge_index[1], num_nodes, aggr)
+    aggregated = scatter(weight.view(-1, 1) * x[edge_index[0]], edge_index[1], 0, num_nodes, aggr)
     expected = conv.lin_l(aggregated) + conv.lin_r(x)
     for use_sparse in (True, False):
         conv.use_sparse = use_sparse
@@ -73,7 +73,7 @@ def test_parameter_names_and_repr():
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="'SAGEConv' expected 'aggr' to be one of"):
-        SAGEConv(4, 2, aggr="median")
+        SAGEConv(4, 2, aggr="average")
     with pytest.raises(ValueError, match="'SAGEConv' expected 'edge_index' indices below num_nodes=5"):
         SAGEConv(4, 2)(torch.randn(5, 4), torch.tensor([[0], [5]]))
     with pytest.raises(ValueError, match="'SAGEConv' expected 'edge_weight' of shape"):

@@ -59,6 +59,15 @@ def test_ggnn_shares_weights_across_steps():
     assert len(set(sizes.values())) == 1
 
 
+@pytest.mark.parametrize("cls", [GCN, GraphSAGE, GAT, GGNN])
+def test_pyg_style_positional_arguments_are_refused(cls):
+    # PyG's models.GCN(in, hidden, num_layers, out): here the same call must not build another network
+    with pytest.raises(TypeError, match="positional argument"):
+        cls(1433, 16, 2, 7)
+    model = cls(1433, 7, hidden_channels=16, num_layers=2)
+    assert (model.in_channels, model.out_channels, model.hidden_channels, model.num_layers) == (1433, 7, 16, 2)
+
+
 def test_repr():
     assert repr(GCN(1433, 7)) == "GCN(1433, 7, hidden_channels=16, num_layers=2, dropout=0.5)"
     assert "heads=8" in repr(GAT(1433, 7)) and "share_weights=True" in repr(GGNN(5, 2))
