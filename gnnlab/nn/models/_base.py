@@ -40,6 +40,8 @@ class NodeModel(nn.Module):
         reach the seeds any more (PyG's ``trim_to_layer``): the seeds' logits are unchanged, the work
         shrinks, and only the first rows (the seeds and the inner hops) are returned.
         """
+        if isinstance(x, torch.fx.Proxy):  # symbolically traced (PyG's to_hetero): proxies hold no values to check
+            return self._run(x, edge_index, edge_weight)[0]
         self.check_inputs(x, edge_index, edge_weight)
         hops = None
         if num_sampled_nodes_per_hop is not None or num_sampled_edges_per_hop is not None:
@@ -138,9 +140,21 @@ class ConvStack(NodeModel):
                 nodes, edges = sum(hops[0][:len(hops[0]) - i]), sum(hops[1][:len(hops[1]) - i])
                 x, edge_index = x[:nodes], edge_index[:, :edges]
                 edge_weight = None if edge_weight is None else edge_weight[:edges]
-            hidden = dropout(self.activation(x) if i > 0 else x, self.dropout, self.training)
+            hidden = self.activation(x) if i > 0 else x
+            hidden = self._traced_dropout()(hidden) if isinstance(hidden, torch.fx.Proxy) else \
+                dropout(hidden, self.dropout, self.training)
             x = conv(hidden, edge_index) if edge_weight is None else conv(hidden, edge_index, edge_weight)
         return x, hidden
+
+    def __init__(self) -> None:
+        super().__init__()
+        # dropout as a module for symbolic tracing (PyG's to_hetero), where ``self.training`` would be frozen
+        # into the graph as it was when traced: a module call keeps the traced model's train()/eval() live
+        self.traced_dropout = nn.Dropout(0.0)
+
+    def _traced_dropout(self) -> nn.Module:
+        self.traced_dropout.p = self.dropout
+        return self.traced_dropout
 
     def _inference(self, x, edge_index, edge_weight, batch_size):
         num_nodes = x.shape[0]

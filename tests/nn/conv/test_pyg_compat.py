@@ -357,3 +357,21 @@ def test_explainer_gives_gnnlab_models_the_masks_of_the_same_pyg_model(layer, kw
     assert (their_mask > 0).any() and (their_mask == 0).any()  # edges outside node 3's receptive field get 0
     torch.testing.assert_close(ours_mask, their_mask, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(explanations[0].node_mask, explanations[1].node_mask, atol=1e-4, rtol=1e-4)
+
+
+def test_to_hetero_on_gnnlabs_graphsage_model_equals_pygs_model():
+    from torch_geometric.nn import to_hetero
+    from torch_geometric.nn.models import GraphSAGE as PyGGraphSAGE
+
+    from gnnlab.nn import GraphSAGE
+
+    data = _hetero_data()
+    data["author"].x = torch.randn(6, 5, generator=torch.Generator().manual_seed(1))  # one width for both types
+    torch.manual_seed(0)
+    theirs = to_hetero(PyGGraphSAGE(5, 16, num_layers=2, out_channels=4), data.metadata(), aggr="mean").eval()
+    ours = to_hetero(GraphSAGE(5, 4, hidden_channels=16), data.metadata(), aggr="mean").eval()
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    out, expected = ours(data.x_dict, data.edge_index_dict), theirs(data.x_dict, data.edge_index_dict)
+    assert set(out) == {"paper", "author"}
+    for node_type in out:
+        torch.testing.assert_close(out[node_type], expected[node_type], atol=1e-5, rtol=1e-5)

@@ -23,8 +23,9 @@ def test_scatter_matches_pyg_and_zeroes_empty_rows(reduce):
 def test_scatter_has_pygs_signature_and_defaults(reduce):
     # one scatter, PyG's (src, index, dim=0, dim_size=None, reduce="sum"), under both of gnnlab's names
     from gnnlab import utils
+    from gnnlab.nn import functional
 
-    assert scatter is utils.scatter
+    assert scatter is utils.scatter and utils.spmm is functional.spmm  # where PyG's utils has them
     generator = torch.Generator().manual_seed(3)
     src = torch.randn(4, 30, 2, generator=generator, dtype=torch.float64)
     index = torch.randint(0, 7, (30,), generator=generator)
