@@ -1,7 +1,7 @@
 """The package's layering, read from the source with ``ast`` (every import, function-level ones included; the
 ones under ``if TYPE_CHECKING:`` are not run and are skipped): no import cycle between modules, ``gnnlab.nn``
 does not depend on data, training or experiments, no module reaches into another package's private module or
-private name, and no function is 80 lines or longer."""
+private name, and no function is 80 lines or longer (its docstring left out)."""
 from __future__ import annotations
 
 import ast
@@ -160,7 +160,10 @@ def test_no_function_is_80_lines_or_longer():
     for module, path in MODULES.items():
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                # the code, not its documentation: the docstring's Args and Example do not count
                 lines = node.end_lineno - node.lineno + 1
+                if ast.get_docstring(node, clean=False) is not None:
+                    lines -= node.body[0].end_lineno - node.body[0].lineno + 1
                 if lines >= MAX_FUNCTION_LINES:
                     long[f"{module}.{node.name}"] = lines
     assert {name: lines for name, lines in long.items() if name not in KNOWN_LONG_FUNCTIONS} == {}

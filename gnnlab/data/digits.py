@@ -16,9 +16,21 @@ def load_digits(size: int = 8, seed: int = 0, train: float = 0.6, val: float = 0
     Args:
         size: 8 (the original) or larger, e.g. 32 for LeNet-5 (bilinear resizing).
         seed: the split's seed.
+        train, val, test: the fractions of the stratified split (:func:`~gnnlab.data.random_split`), summing to 1.
 
     Returns:
         ``{"x_train", "y_train", "x_val", "y_val", "x_test", "y_test"}``.
+
+    Example::
+
+        >>> from gnnlab.data import load_digits
+        >>> digits = load_digits()
+        >>> sorted(digits)
+        ['x_test', 'x_train', 'x_val', 'y_test', 'y_train', 'y_val']
+        >>> digits["x_train"].shape, digits["x_train"].dtype, digits["y_train"].shape
+        (torch.Size([1078, 1, 8, 8]), torch.float32, torch.Size([1078]))
+        >>> load_digits(size=32)["x_test"].shape
+        torch.Size([359, 1, 32, 32])
     """
     check_positive_int("load_digits", "size", size, minimum=8)
     bunch = _sklearn_digits()

@@ -42,9 +42,14 @@ def link_split(data: Data, val: float = 0.05, test: float = 0.10, seed: int = 0)
 
     Example::
 
+        >>> from gnnlab.data import link_split, load_planetoid
         >>> train, val, test = link_split(load_planetoid("cora"), seed=0)
         >>> val.edge_label_index.shape, test.edge_label_index.shape
         (torch.Size([2, 526]), torch.Size([2, 1054]))
+        >>> train.edge_index.shape, train.edge_label_index.shape  # 4488 undirected training edges
+        (torch.Size([2, 8976]), torch.Size([2, 4488]))
+        >>> val.edge_label.sum().item(), val.edge_label.numel()  # 263 positives, then 263 negatives
+        (263.0, 526)
     """
     who = "link_split"
     _check_arguments(who, data, val, test, seed)

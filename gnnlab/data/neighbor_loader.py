@@ -89,15 +89,35 @@ class NeighborLoader(DataLoader):
         input_nodes: the seeds: ``None`` (all nodes), a boolean mask of length ``N`` or a tensor of node ids.
         seed: seeds both the shuffling and the neighbour draws (with worker processes each worker draws
             from its own stream derived from it), so a seeded loader yields the same batches every run.
-        num_workers, **kwargs: passed to :class:`torch.utils.data.DataLoader` (``num_workers``,
-            ``persistent_workers``, ``pin_memory``, ``drop_last``, ``sampler``...). A ``sampler`` draws
-            positions into the seed list (e.g. a ``DistributedSampler`` over ``range(num_seeds)``).
+        num_workers: sampling worker processes (:class:`torch.utils.data.DataLoader`'s).
+        **kwargs: passed to :class:`torch.utils.data.DataLoader` (``persistent_workers``, ``pin_memory``,
+            ``drop_last``, ``sampler``...). A ``sampler`` draws positions into the seed list (e.g. a
+            ``DistributedSampler`` over ``range(num_seeds)``).
 
     **Devices.** The batches are made where ``data.edge_index`` lives. For training on a GPU, either keep the
     graph on the CPU and pass ``pin_memory=True`` (batches are sampled on the host, in worker processes if
     asked, and land in page-locked memory, so that ``batch.to("cuda", non_blocking=True)`` overlaps the copy
     with computation), or move the whole graph to the GPU (``data.to("cuda")``) and sample there, in the main
     process (``num_workers=0``; pinning does not apply). The seed order is drawn on the CPU either way.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.data import NeighborLoader, karate_club
+        >>> data = karate_club()
+        >>> loader = NeighborLoader(data, num_neighbors=[3, 2], batch_size=8, shuffle=True, seed=0)
+        >>> loader
+        NeighborLoader(num_neighbors=[3, 2], batch_size=8, input_nodes=34)
+        >>> [batch.batch_size for batch in loader]
+        [8, 8, 8, 8, 2]
+        >>> batch = next(iter(loader))
+        >>> batch.num_sampled_nodes[0], torch.equal(batch.x, data.x[batch.n_id])
+        (8, True)
+        >>> batch.num_sampled_edges[0] <= 3 * 8  # at most 3 in-neighbours per seed at hop 1
+        True
+        >>> both = NeighborLoader(data, num_neighbors=[-1]).sample([0, 33])  # every in-neighbour
+        >>> both.batch_size, both.num_sampled_edges  # node 0 has 16, node 33 has 17
+        (2, [33])
     """
 
     def __init__(self, data: Data, num_neighbors: Sequence[int], batch_size: int = 1, shuffle: bool = False,

@@ -41,6 +41,24 @@ def from_networkx(
             Without features, ``x`` is the ``(N, N)`` identity (one-hot node ids).
         labels: node attribute name, ``{node: int}``, or a length-``N`` array in node order.
         weight: edge attribute to store as ``edge_weight`` (missing values count as 1).
+
+    Example::
+
+        >>> import networkx as nx
+        >>> from gnnlab.data import from_networkx
+        >>> graph = nx.Graph()
+        >>> graph.add_edge("a", "b", weight=2.0)
+        >>> graph.add_edge("b", "c")
+        >>> for node, label in zip("abc", (0, 1, 1)):
+        ...     graph.nodes[node]["label"] = label
+        >>> data = from_networkx(graph, labels="label", weight="weight")
+        >>> data
+        Data(x=[3, 3], edge_index=[2, 4], num_nodes=3, y=[3], edge_weight=[4], node_names=[3])
+        >>> data.edge_index, data.edge_weight
+        (tensor([[0, 1, 1, 2],
+                 [1, 0, 2, 1]]), tensor([2., 2., 1., 1.]))
+        >>> data.node_names, data.y
+        (['a', 'b', 'c'], tensor([0, 1, 1]))
     """
     who = "from_networkx"
     if not isinstance(graph, nx.Graph):
@@ -94,6 +112,15 @@ def karate_club() -> Data:
 
     ``y`` is 0 for members who stayed with "Mr. Hi" and 1 for those who joined the "Officer" club;
     ``x`` is the identity. Built from networkx's copy of the graph, so no file is needed.
+
+    Example::
+
+        >>> from gnnlab.data import karate_club
+        >>> data = karate_club()
+        >>> data
+        Data(x=[34, 34], edge_index=[2, 156], num_nodes=34, y=[34])
+        >>> data.y.bincount(), data.is_undirected()
+        (tensor([17, 17]), True)
     """
     graph = nx.karate_club_graph()
     labels = {n: int(graph.nodes[n]["club"] != "Mr. Hi") for n in graph.nodes}

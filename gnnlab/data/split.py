@@ -32,6 +32,18 @@ def random_split(
 
     Returns:
         ``(train_mask, val_mask, test_mask)``, each a ``bool`` tensor of shape ``(N,)``.
+
+    Example::
+
+        >>> from gnnlab.data import karate_club, random_split
+        >>> data = karate_club()  # 17 nodes in each class
+        >>> train, val, test = random_split(data, seed=0)
+        >>> int(train.sum()), int(val.sum()), int(test.sum())
+        (20, 7, 7)
+        >>> bool((train | val | test).all()), bool((train & test).any())
+        (True, False)
+        >>> [int(mask.sum()) for mask in random_split(10, 0.8, 0.1, 0.1, stratify=False)]
+        [8, 1, 1]
     """
     who = "random_split"
     fractions = {"train": train, "val": val, "test": test}

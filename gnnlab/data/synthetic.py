@@ -50,6 +50,17 @@ def synthetic_graph(
     Returns:
         A PyG ``Data`` with ``x`` ``(N, num_features)`` float32, ``edge_index`` ``(2, E)`` (sorted by source,
         both directions of each pair), ``y`` ``(N,)`` and ``train_mask``/``val_mask``/``test_mask``.
+
+    Example::
+
+        >>> from gnnlab.data import synthetic_graph
+        >>> data = synthetic_graph(1000, num_classes=4, avg_degree=6, num_features=16, seed=0)
+        >>> data.x.shape, data.x.dtype, data.y.bincount()
+        (torch.Size([1000, 16]), torch.float32, tensor([250, 250, 250, 250]))
+        >>> data.is_undirected(), data.has_self_loops()
+        (True, False)
+        >>> int(data.train_mask.sum()), int(data.val_mask.sum()), int(data.test_mask.sum())
+        (600, 200, 200)
     """
     who = "synthetic_graph"
     check_positive_int(who, "num_nodes", num_nodes, minimum=2)

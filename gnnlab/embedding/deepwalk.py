@@ -44,9 +44,17 @@ class DeepWalk(RandomWalkEmbedding):
 
     Example::
 
-        >>> model = DeepWalk(dimensions=64, seed=0).fit(data)
-        >>> model.embedding_.shape
-        (2708, 64)
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.embedding import DeepWalk
+        >>> model = DeepWalk(dimensions=8, walk_length=10, walks_per_node=2, pairs_per_node=50, seed=0,
+        ...                  device="cpu", verbose=False)
+        >>> model.fit(karate_club())
+        DeepWalk(device='cpu', dimensions=8, pairs_per_node=50, seed=0, verbose=False, walk_length=10,
+                 walks_per_node=2)
+        >>> model.embedding_.shape, model.embedding_.dtype, model.num_nodes_
+        ((34, 8), dtype('float32'), 34)
+        >>> model.transform([0, 33]).shape
+        (2, 8)
     """
 
     def __init__(self, dimensions: int = 128, walk_length: int = 80, walks_per_node: int = 10,

@@ -19,6 +19,18 @@ def evaluate_embedding(embedding, data: Data, classifier=None, mask: str = "test
         classifier: any scikit-learn classifier (cloned before fitting); default
             ``LogisticRegression(max_iter=2000)`` on the raw vectors, as in PyG's example and the papers.
         mask: ``"test"`` or ``"val"``.
+
+    Example::
+
+        >>> from gnnlab.data import karate_club, random_split
+        >>> from gnnlab.embedding import DeepWalk, evaluate_embedding
+        >>> data = karate_club()
+        >>> data.train_mask, data.val_mask, data.test_mask = random_split(data, seed=0)
+        >>> model = DeepWalk(dimensions=8, walk_length=10, walks_per_node=2, pairs_per_node=50, seed=0,
+        ...                  device="cpu", verbose=False).fit(data)
+        >>> accuracy = evaluate_embedding(model, data)
+        >>> 0.0 <= accuracy <= 1.0
+        True
     """
     who = "evaluate_embedding"
     if hasattr(embedding, "embedding_"):

@@ -27,7 +27,29 @@ OPERATORS = ("inner", "hadamard", "average", "l1", "l2")
 
 def edge_features(embedding, edge_index, operator: str) -> np.ndarray:
     """``(K, d)`` features of the pairs ``edge_index`` (``(2, K)``) under a binary ``operator`` (not
-    ``"inner"``, which is a score: see :func:`link_scores`)."""
+    ``"inner"``, which is a score: see :func:`link_scores`).
+
+    Args:
+        embedding: ``(N, d)`` array or tensor, or a fitted :class:`~gnnlab.embedding.DeepWalk` /
+            :class:`~gnnlab.embedding.Node2Vec`.
+        edge_index: ``(2, K)`` node pairs ``(u, v)`` (a tensor, array or nested list of ids in ``[0, N)``).
+        operator: ``"hadamard"``, ``"average"``, ``"l1"`` or ``"l2"`` (the table above).
+
+    Returns:
+        A ``(K, d)`` float64 array, row :math:`k` the operator applied to the pair's two vectors.
+
+    Example::
+
+        >>> import numpy as np
+        >>> from gnnlab.embedding import edge_features
+        >>> embedding = np.array([[1., 2.], [3., 4.], [0., 1.]])
+        >>> edge_features(embedding, [[0, 1], [1, 2]], "hadamard")
+        array([[3., 8.],
+               [0., 4.]])
+        >>> edge_features(embedding, [[0, 1], [1, 2]], "l1")
+        array([[2., 2.],
+               [3., 3.]])
+    """
     who = "edge_features"
     check_choice(who, "operator", operator, OPERATORS[1:])
     vectors = _as_array(who, embedding)
@@ -50,6 +72,32 @@ def link_scores(embedding, train: Data, edge_label_index, operator: str = "inner
     ``LogisticRegression(max_iter=2000)``, cloned) on the features of the training edges
     (``train.edge_label_index``, else ``train.edge_index``) against as many non-edges of the training graph
     drawn with ``seed``, and score by its probability of an edge. Nothing of the held-out pairs is used.
+
+    Args:
+        embedding: ``(N, d)`` array or tensor, or a fitted :class:`~gnnlab.embedding.DeepWalk` /
+            :class:`~gnnlab.embedding.Node2Vec`, fitted on ``train`` only.
+        train: the training graph (``train`` of :func:`~gnnlab.data.link_split`), with ``N`` nodes.
+        edge_label_index: ``(2, K)`` the pairs to score.
+        operator: ``"inner"`` (no classifier), ``"hadamard"``, ``"average"``, ``"l1"`` or ``"l2"``.
+        seed: seed of the training non-edges (not used by ``"inner"``).
+        classifier: a scikit-learn classifier with ``predict_proba`` (cloned before fitting); default
+            ``LogisticRegression(max_iter=2000)`` (not used by ``"inner"``).
+
+    Returns:
+        A ``(K,)`` float64 array of scores in :math:`[0, 1]`.
+
+    Example::
+
+        >>> from gnnlab.data import karate_club, link_split
+        >>> from gnnlab.embedding import DeepWalk, link_scores
+        >>> train, val, test = link_split(karate_club(), seed=0)
+        >>> model = DeepWalk(dimensions=8, walk_length=10, walks_per_node=2, pairs_per_node=50, seed=0,
+        ...                  device="cpu", verbose=False).fit(train)
+        >>> scores = link_scores(model, train, test.edge_label_index)
+        >>> scores.shape, scores.dtype, bool(((scores >= 0) & (scores <= 1)).all())
+        ((14,), dtype('float64'), True)
+        >>> link_scores(model, train, test.edge_label_index, operator="hadamard").shape
+        (14,)
     """
     who = "link_scores"
     check_choice(who, "operator", operator, OPERATORS)
@@ -78,7 +126,27 @@ def evaluate_link_embedding(embedding, train: Data, test: Data, operator: str = 
                             classifier=None) -> tuple[float, float]:
     """``(ROC-AUC, average precision)`` (scikit-learn) of :func:`link_scores` on ``test.edge_label_index``
     against ``test.edge_label``; ``train``/``test`` as :func:`~gnnlab.data.link_split` returns them, and the
-    embedding fitted on ``train`` only."""
+    embedding fitted on ``train`` only.
+
+    Args:
+        embedding: ``(N, d)`` array or tensor, or a fitted :class:`~gnnlab.embedding.DeepWalk` /
+            :class:`~gnnlab.embedding.Node2Vec`.
+        train: the training graph of :func:`~gnnlab.data.link_split`.
+        test: the pairs to evaluate: a ``Data`` with ``edge_label_index`` and ``edge_label`` (``val`` or
+            ``test`` of :func:`~gnnlab.data.link_split`).
+        operator, seed, classifier: as in :func:`link_scores`.
+
+    Example::
+
+        >>> from gnnlab.data import karate_club, link_split
+        >>> from gnnlab.embedding import DeepWalk, evaluate_link_embedding
+        >>> train, val, test = link_split(karate_club(), seed=0)
+        >>> model = DeepWalk(dimensions=8, walk_length=10, walks_per_node=2, pairs_per_node=50, seed=0,
+        ...                  device="cpu", verbose=False).fit(train)
+        >>> auc, ap = evaluate_link_embedding(model, train, test, operator="hadamard")
+        >>> 0.0 <= auc <= 1.0 and 0.0 <= ap <= 1.0
+        True
+    """
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     if not isinstance(test, Data) or getattr(test, "edge_label_index", None) is None \

@@ -227,6 +227,24 @@ def random_walks(
     Returns:
         ``LongTensor (num_starts * walks_per_node, walk_length)``; row ``r`` starts at node
         ``r % num_starts`` (walk round ``r // num_starts``); ``-1`` pads a walk that reached a dead end.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.embedding import random_walks
+        >>> edge_index = karate_club().edge_index
+        >>> walks = random_walks(edge_index, 34, walk_length=5, walks_per_node=2, seed=0)
+        >>> walks.shape, walks.dtype
+        (torch.Size([68, 5]), torch.int64)
+        >>> torch.equal(walks[:, 0], torch.arange(34).repeat(2))  # row r starts at node r % 34
+        True
+        >>> src, dst = walks[:, :-1].reshape(-1), walks[:, 1:].reshape(-1)  # every step follows an edge
+        >>> bool(torch.isin(src * 34 + dst, edge_index[0] * 34 + edge_index[1]).all())
+        True
+        >>> random_walks(edge_index, 34, walk_length=5, p=0.25, q=4.0, start_nodes=torch.tensor([0, 33]),
+        ...              seed=0).shape  # node2vec's biased walks from two nodes
+        torch.Size([20, 5])
     """
     who = "random_walks"
     check_positive_int(who, "walk_length", walk_length, minimum=2)

@@ -148,7 +148,14 @@ def train_skipgram(
     """Train skip-gram embeddings on ``walks`` (``(W, L)`` node ids, ``-1`` padding).
 
     Args:
+        walks: ``(W, L)`` long tensor of node ids (``-1`` pads the end of a walk that stopped early), e.g. from
+            :func:`gnnlab.embedding.random_walks`; training runs on its device.
+        num_nodes: the number of nodes :math:`N` (rows of the embedding), larger than every id in ``walks``.
+        dimensions: embedding size :math:`d`.
+        window_size: the largest distance :math:`w` in a walk between a centre and its context.
         negative: negatives per (centre, context) pair, drawn from :math:`P_n` (negative sampling only).
+        epochs: passes over the training pairs.
+        learning_rate: initial SGD step, decayed linearly to :math:`10^{-4}` of it over the run.
         batch_size: pairs per SGD step.
         negative_sharing: consecutive pairs of a batch that share one draw of ``negative`` negatives
             (negative sampling on pairs drawn at random, ``max_pairs`` set; with ``max_pairs=None`` the pairs of
@@ -160,6 +167,9 @@ def train_skipgram(
             from the same distribution (:func:`sample_window_pairs`): an unbiased estimate of the same
             objective, since the walks repeat the same pairs many times over.
         objective: ``"negative_sampling"`` or ``"hierarchical_softmax"``.
+        seed: seeds the initial vectors, the pairs and the negatives (the same seed on the same device gives the
+            same vectors); ``None`` draws a fresh seed.
+        verbose: a progress bar over the epochs.
         stats: a dict to receive what the run did, counted as it trains: ``"pairs"``, the (centre, context)
             pairs trained over all epochs; ``"negatives_drawn"``, the negatives drawn (each pair is scored
             against ``negative`` of them, shared by a position's pairs or ``negative_sharing`` pairs; 0 for
@@ -169,6 +179,22 @@ def train_skipgram(
         ``(input_vectors, output_vectors)`` on the walks' device: the embedding ``(num_nodes, dimensions)``,
         and the context vectors ``(num_nodes, dimensions)`` (negative sampling) or the Huffman tree's
         inner-node vectors ``(num_nodes - 1, dimensions)`` (hierarchical softmax).
+
+    Example::
+
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.embedding import random_walks, train_skipgram
+        >>> walks = random_walks(karate_club().edge_index, 34, walk_length=10, walks_per_node=2, seed=0)
+        >>> stats = {}
+        >>> vectors, contexts = train_skipgram(walks, 34, dimensions=8, window_size=3, seed=0, stats=stats)
+        >>> vectors.shape, contexts.shape, vectors.dtype
+        (torch.Size([34, 8]), torch.Size([34, 8]), torch.float32)
+        >>> sorted(stats)
+        ['batches', 'negatives_drawn', 'pairs']
+        >>> _, inner = train_skipgram(walks, 34, dimensions=8, max_pairs=1000, objective="hierarchical_softmax",
+        ...                           seed=0)
+        >>> inner.shape  # one vector per inner node of the Huffman tree
+        torch.Size([33, 8])
     """
     walks = _check_skipgram_args(walks, num_nodes, dimensions, window_size, negative, epochs, learning_rate,
                                  batch_size, negative_sharing, max_pairs, objective)

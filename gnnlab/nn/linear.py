@@ -24,10 +24,25 @@ class Linear(nn.Module):
 
     Shapes:
         ``x: (*, F_in)`` (or sparse ``(N, F_in)``) → ``(*, F_out)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn import Linear
+        >>> from gnnlab.nn.functional import SparseMatrix
+        >>> lin = Linear(-1, 16)  # the input width is inferred on the first call
+        >>> x = (torch.rand(5, 34) < 0.2).float()
+        >>> lin(x).shape
+        torch.Size([5, 16])
+        >>> lin
+        Linear(34, 16, bias=True)
+        >>> torch.allclose(lin(SparseMatrix.from_dense(x)), lin(x), atol=1e-6)  # sparse features, same result
+        True
     """
 
     def __init__(self, in_channels: int, out_channels: int, bias: bool = True,
                  weight_initializer: str = "kaiming_uniform") -> None:
+        """See :class:`Linear` for the arguments."""
         super().__init__()
         who = "Linear"
         check_channels(who, "in_channels", in_channels)

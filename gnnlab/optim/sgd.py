@@ -58,6 +58,35 @@ class SGD(torch.optim.Optimizer):
         nesterov: Nesterov momentum (needs ``momentum > 0``).
         weight_decay: L2 coefficient λ ≥ 0.
         l1: L1 coefficient :math:`\lambda_1 \ge 0`.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.optim import SGD
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+        >>> optimizer = SGD([w], lr=0.5)
+        >>> w.grad = torch.tensor([2.0, 2.0])
+        >>> optimizer.step()  # w - 0.5 * g
+        >>> w.tolist()
+        [0.0, -3.0]
+        >>> w = torch.nn.Parameter(torch.tensor([0.25, -2.0]))
+        >>> optimizer = SGD([w], lr=0.5, l1=1.0)
+        >>> w.grad = torch.zeros(2)
+        >>> optimizer.step()  # soft thresholding by lr * l1 = 0.5: a small weight becomes exactly zero
+        >>> w.tolist()
+        [0.0, -1.5]
+        >>> _ = torch.manual_seed(0)
+        >>> a = torch.nn.Parameter(torch.randn(5))
+        >>> b = torch.nn.Parameter(a.detach().clone())
+        >>> ours = SGD([a], lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
+        >>> theirs = torch.optim.SGD([b], lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
+        >>> for _ in range(5):
+        ...     g = torch.randn(5)
+        ...     a.grad, b.grad = g.clone(), g.clone()
+        ...     ours.step()
+        ...     theirs.step()
+        >>> torch.allclose(a, b, atol=1e-6)  # step for step torch.optim.SGD
+        True
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float, momentum: float = 0.0,

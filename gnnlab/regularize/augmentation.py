@@ -46,6 +46,23 @@ def rotate(images: Tensor, degrees: Tensor | float) -> Tensor:
     interpolated bilinearly between the four nearest pixels, zero outside. With rows counted downwards
     that turns the picture by :math:`\alpha` counter-clockwise on screen; ``degrees=90`` on a square image is
     ``torch.rot90(images, 1, dims=(2, 3))``.
+
+    Args:
+        images: a floating ``(N, C, H, W)`` batch.
+        degrees: the angle :math:`\alpha` in degrees, a number or an ``(N,)`` tensor of one angle per image.
+
+    Shapes:
+        ``(N, C, H, W)`` → ``(N, C, H, W)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.regularize import rotate
+        >>> images = torch.rand(2, 1, 8, 8)
+        >>> torch.allclose(rotate(images, 90), torch.rot90(images, 1, dims=(2, 3)), atol=1e-5)
+        True
+        >>> rotate(images, torch.tensor([0.0, 45.0])).shape  # one angle per image
+        torch.Size([2, 1, 8, 8])
     """
     _check("rotate", images)
     angle = torch.as_tensor(degrees, dtype=images.dtype, device=images.device).expand(images.size(0))
@@ -53,7 +70,29 @@ def rotate(images: Tensor, degrees: Tensor | float) -> Tensor:
 
 
 def random_shift(images: Tensor, max_shift: int, generator: torch.Generator | None = None) -> Tensor:
-    """Shift each image by a whole number of pixels in ``[-max_shift, max_shift]`` on each axis (zero fill)."""
+    r"""Shift each image by a whole number of pixels in ``[-max_shift, max_shift]`` on each axis (zero fill).
+
+    Args:
+        images: a floating ``(N, C, H, W)`` batch.
+        max_shift: the largest shift in pixels, an int :math:`\ge 0` (0: no shift).
+        generator: the ``torch.Generator`` the shifts are drawn from, on the CPU (default: PyTorch's global one).
+
+    Shapes:
+        ``(N, C, H, W)`` → ``(N, C, H, W)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.regularize import random_shift
+        >>> images = torch.rand(4, 1, 8, 8)
+        >>> shifted = random_shift(images, 2, generator=torch.Generator().manual_seed(0))
+        >>> shifted.shape
+        torch.Size([4, 1, 8, 8])
+        >>> bool(torch.isin(shifted, torch.cat([images.flatten(), torch.zeros(1)])).all())  # pixels moved, or 0
+        True
+        >>> torch.equal(random_shift(images, 0), images)
+        True
+    """
     _check("random_shift", images)
     check_positive_int("random_shift", "max_shift", max_shift, minimum=0)
     n = images.size(0)
@@ -69,7 +108,26 @@ def random_shift(images: Tensor, max_shift: int, generator: torch.Generator | No
 
 def random_rotation(images: Tensor, max_degrees: float, generator: torch.Generator | None = None) -> Tensor:
     """:func:`rotate` each image by its own angle, uniform in ``[-max_degrees, max_degrees]``: the angles (in
-    radians) are ``(2 * torch.rand(N, generator=generator) - 1) * math.radians(max_degrees)``."""
+    radians) are ``(2 * torch.rand(N, generator=generator) - 1) * math.radians(max_degrees)``.
+
+    Args:
+        images: a floating ``(N, C, H, W)`` batch.
+        max_degrees: the largest angle in degrees, in ``[0, 180]``.
+        generator: the ``torch.Generator`` the angles are drawn from, on the CPU (default: PyTorch's global one).
+
+    Shapes:
+        ``(N, C, H, W)`` → ``(N, C, H, W)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.regularize import random_rotation
+        >>> images = torch.rand(4, 1, 8, 8)
+        >>> random_rotation(images, 15.0, generator=torch.Generator().manual_seed(0)).shape
+        torch.Size([4, 1, 8, 8])
+        >>> torch.allclose(random_rotation(images, 0.0), images, atol=1e-6)  # every angle is 0
+        True
+    """
     _check("random_rotation", images)
     check_number("random_rotation", "max_degrees", max_degrees, low=0.0, high=180.0)
     n = images.size(0)
@@ -79,7 +137,27 @@ def random_rotation(images: Tensor, max_degrees: float, generator: torch.Generat
 
 def gaussian_noise(images: Tensor, std: float, generator: torch.Generator | None = None) -> Tensor:
     """Add independent :math:`\\mathcal{N}(0, \\text{std}^2)` noise to every pixel, drawn on the generator's
-    device (the images' device without a generator) and moved to the images."""
+    device (the images' device without a generator) and moved to the images.
+
+    Args:
+        images: a floating ``(N, C, H, W)`` batch.
+        std: the noise's standard deviation, :math:`\\ge 0` (in the images' units).
+        generator: the ``torch.Generator`` the noise is drawn from (default: PyTorch's global one).
+
+    Shapes:
+        ``(N, C, H, W)`` → ``(N, C, H, W)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.regularize import gaussian_noise
+        >>> images = torch.rand(4, 1, 8, 8)
+        >>> noisy = gaussian_noise(images, 0.1, generator=torch.Generator().manual_seed(0))
+        >>> noisy.shape, noisy.dtype
+        (torch.Size([4, 1, 8, 8]), torch.float32)
+        >>> torch.equal(gaussian_noise(images, 0.0), images)
+        True
+    """
     _check("gaussian_noise", images)
     check_number("gaussian_noise", "std", std, low=0.0)
     device = images.device if generator is None else generator.device
@@ -96,10 +174,28 @@ class ImageAugmentation(nn.Module):
         seed: seeds the module's own generators (the global ones are not touched): one on the CPU for the
             per-image shifts and angles, and for the per-pixel noise one on the images' device (the same CPU
             generator for CPU images), so that noise for GPU images is drawn on the GPU.
+
+    Shapes:
+        ``(N, C, H, W)`` → ``(N, C, H, W)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.regularize import ImageAugmentation
+        >>> augment = ImageAugmentation(max_shift=2, max_degrees=10.0, noise_std=0.05, seed=0)
+        >>> augment
+        ImageAugmentation(max_shift=2, max_degrees=10.0, noise_std=0.05)
+        >>> images = torch.rand(8, 1, 28, 28)
+        >>> augment(images).shape
+        torch.Size([8, 1, 28, 28])
+        >>> _ = augment.eval()
+        >>> augment(images) is images  # the identity in evaluation mode
+        True
     """
 
     def __init__(self, max_shift: int = 2, max_degrees: float = 10.0, noise_std: float = 0.0,
                  seed: int | None = None) -> None:
+        """See :class:`ImageAugmentation` for the arguments."""
         super().__init__()
         check_positive_int("ImageAugmentation", "max_shift", max_shift, minimum=0)
         check_number("ImageAugmentation", "max_degrees", max_degrees, low=0.0, high=180.0)

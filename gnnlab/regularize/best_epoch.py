@@ -42,11 +42,20 @@ class BestEpoch:
 
     Example::
 
-        best = BestEpoch(("val_acc", "val_loss"), ("max", "min"))
-        for epoch in range(epochs):
-            ...
-            best.update({"val_acc": val_acc, "val_loss": val_loss}, model)
-        best.restore(model)  # the parameters of best.best_epoch
+        >>> import torch
+        >>> from gnnlab.regularize import BestEpoch
+        >>> model = torch.nn.Linear(2, 1)
+        >>> best = BestEpoch(("val_acc", "val_loss"), ("max", "min"))
+        >>> history = [(0.70, 0.90), (0.75, 0.80), (0.75, 0.70), (0.72, 0.60)]  # (val_acc, val_loss) per epoch
+        >>> for epoch, (val_acc, val_loss) in enumerate(history):
+        ...     with torch.no_grad():
+        ...         _ = model.weight.fill_(epoch)  # stands in for an epoch of training
+        ...     _ = best.update({"val_acc": val_acc, "val_loss": val_loss}, model)
+        >>> best.best_epoch, best.best  # the highest accuracy, its tie broken by the lower loss
+        (2, [0.75, 0.7])
+        >>> best.restore(model)  # the parameters of best.best_epoch
+        >>> model.weight.tolist()
+        [[2.0, 2.0]]
     """
 
     def __init__(self, monitor: str | Sequence[str] = "val_loss", mode: str | Sequence[str] = "min",

@@ -14,9 +14,31 @@ class Dropout(nn.Module):
     **Erratum to the notes:** the notes' :math:`p` is the probability of *keeping* a neuron; here, as in
     PyTorch, ``p`` is the probability of *dropping* it (``Dropout(0.2)`` keeps 80%).
     See :func:`gnnlab.nn.functional.dropout`.
+
+    Args:
+        p: probability of dropping an element, in ``[0, 1)``.
+
+    Shapes:
+        ``(*)`` → ``(*)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.regularize import Dropout
+        >>> layer = Dropout(0.5)
+        >>> layer
+        Dropout(p=0.5)
+        >>> x = torch.ones(4, 5)
+        >>> out = layer(x)
+        >>> bool(((out == 0) | (out == 2)).all())  # dropped, or kept and scaled by 1 / (1 - p)
+        True
+        >>> _ = layer.eval()
+        >>> layer(x) is x
+        True
     """
 
     def __init__(self, p: float = 0.5) -> None:
+        """See :class:`Dropout` for the arguments."""
         super().__init__()
         check_number("Dropout", "p", p, low=0.0, high=1.0, high_open=True)
         self.p = p

@@ -35,12 +35,20 @@ class EarlyStopping:
 
     Example::
 
-        stopper = EarlyStopping(patience=10)
-        for epoch in range(1000):
-            ...
-            if stopper.step(val_loss, model):
-                break
-        stopper.restore(model)
+        >>> import torch
+        >>> from gnnlab.regularize import EarlyStopping
+        >>> model = torch.nn.Linear(2, 1)
+        >>> stopper = EarlyStopping(patience=2)
+        >>> for epoch, val_loss in enumerate([1.0, 0.8, 0.9, 0.85, 0.7]):
+        ...     with torch.no_grad():
+        ...         _ = model.weight.fill_(epoch)  # stands in for an epoch of training
+        ...     if stopper.step(val_loss, model):
+        ...         break
+        >>> epoch, stopper.best_epoch, stopper.best  # two epochs without improvement after epoch 1
+        (3, 1, 0.8)
+        >>> stopper.restore(model)
+        >>> model.weight.tolist()
+        [[1.0, 1.0]]
     """
 
     def __init__(self, patience: int, min_delta: float = 0.0, mode: str | Sequence[str] = "min",

@@ -22,9 +22,32 @@ class Ensemble(nn.Module):
     Args:
         models: the trained members (each maps a batch to ``(N, classes)`` logits).
         combine: ``"mean"`` or ``"vote"``.
+
+    Shapes:
+        ``x: (N, *)`` → ``(N, classes)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.regularize import Ensemble
+        >>> _ = torch.manual_seed(0)
+        >>> members = [torch.nn.Linear(4, 3) for _ in range(5)]
+        >>> ensemble = Ensemble(members)
+        >>> ensemble
+        Ensemble(5 models, combine='mean')
+        >>> x = torch.randn(10, 4)
+        >>> probabilities = ensemble(x)
+        >>> probabilities.shape
+        torch.Size([10, 3])
+        >>> torch.allclose(probabilities.sum(1), torch.ones(10))
+        True
+        >>> votes = Ensemble(members, combine="vote")(x)  # the share of the members voting for each class
+        >>> votes.shape
+        torch.Size([10, 3])
     """
 
     def __init__(self, models: Sequence[nn.Module], combine: str = "mean") -> None:
+        """See :class:`Ensemble` for the arguments."""
         super().__init__()
         if len(models) == 0:
             fail("Ensemble", "'models' to hold at least one model", "an empty sequence")

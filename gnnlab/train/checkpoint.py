@@ -44,6 +44,26 @@ class Checkpoint:
 
     Args:
         path: the checkpoint file.
+
+    Example::
+
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> import torch
+        >>> from gnnlab.train import Checkpoint
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = Checkpoint(Path(folder.name) / "run.pt")
+        >>> store.exists()
+        False
+        >>> store.save({"epoch": 3, "weights": torch.ones(2)})
+        >>> store.exists(), store.load()
+        (True, {'epoch': 3, 'weights': tensor([1., 1.])})
+        >>> torch.save({"weights": torch.ones(2)}, Path(folder.name) / "bare.pt")  # not a gnnlab checkpoint
+        >>> Checkpoint(Path(folder.name) / "bare.pt").load()
+        Traceback (most recent call last):
+            ...
+        ValueError: 'Checkpoint.load' expected a gnnlab checkpoint written by Checkpoint.save (got ...)
+        >>> folder.cleanup()
     """
 
     def __init__(self, path: str | os.PathLike) -> None:

@@ -20,7 +20,28 @@ from gnnlab.utils.validation import check_number, check_positive_int, fail
 
 @torch.no_grad()
 def evaluate(model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 4096) -> tuple[float, float]:
-    """``(mean cross-entropy, accuracy)`` of ``model`` on ``(x, y)`` in evaluation mode."""
+    """``(mean cross-entropy, accuracy)`` of ``model`` on ``(x, y)`` in evaluation mode.
+
+    Args:
+        model: a classifier returning ``(N, C)`` logits for ``x``; it is left in evaluation mode.
+        x: ``(N, ...)`` inputs, on the model's device.
+        y: ``(N,)`` integer labels in ``[0, C)``.
+        batch_size: examples per forward pass (no gradients are kept).
+
+    Example::
+
+        >>> import math
+        >>> import torch
+        >>> from gnnlab.train import evaluate
+        >>> model = torch.nn.Linear(3, 2)
+        >>> _ = torch.nn.init.zeros_(model.weight), torch.nn.init.zeros_(model.bias)  # equal logits
+        >>> x, y = torch.ones(4, 3), torch.tensor([0, 0, 0, 1])
+        >>> loss, accuracy = evaluate(model, x, y)
+        >>> accuracy  # ties go to class 0
+        0.75
+        >>> abs(loss - math.log(2)) < 1e-6
+        True
+    """
     model.eval()
     losses, correct = 0.0, 0
     for start in range(0, x.size(0), batch_size):
@@ -52,10 +73,16 @@ def fit_classifier(
     """Minimise the cross-entropy of ``model`` on ``(x, y)``.
 
     Args:
+        model: a classifier returning ``(N, C)`` logits for a batch of ``x``; it is trained in place.
+        x: ``(N, ...)`` training inputs (vectors, or images ``(N, C, H, W)``).
+        y: ``(N,)`` integer labels in ``[0, C)``.
+        x_val, y_val: validation inputs and labels, evaluated after every epoch (both or neither).
+        epochs: the most epochs (passes over ``x``).
         batch_size: ``None`` for **batch** gradient descent (one step per epoch on every example), ``1`` for
             **stochastic** gradient descent (one step per example), ``k`` for **mini-batch**. Examples are
             reshuffled every epoch (with ``seed``).
         optimizer: default ``torch.optim.Adam(lr=lr)``.
+        lr: learning rate of the default optimiser (ignored with ``optimizer``).
         augment: applied to each training batch (e.g. :class:`~gnnlab.regularize.ImageAugmentation`).
         clip_norm: clip the gradients' joint norm before each step (:func:`~gnnlab.optim.clip_grad_norm_`).
         early_stopping: an :class:`~gnnlab.regularize.EarlyStopping` watching ``val_loss``, ``val_acc`` or
@@ -63,10 +90,27 @@ def fit_classifier(
             the parameters of its best epoch.
         seed: shuffling, and dropout through a forked global generator; the caller's state is untouched.
         device: where to train (``"auto"``: CUDA when available).
+        verbose: a progress bar.
 
     Returns:
         history with per-epoch ``train_loss``, and with validation data ``val_loss`` and ``val_acc``;
         ``epochs_run``, ``best_epoch`` (the early stopper's best epoch; else the last), ``train_time``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn import MLP
+        >>> from gnnlab.train import fit_classifier
+        >>> _ = torch.manual_seed(0)
+        >>> x = torch.randn(60, 4)
+        >>> y = (x[:, 0] > 0).long()
+        >>> model = MLP(4, [8], 2)
+        >>> history = fit_classifier(model, x[:40], y[:40], x_val=x[40:], y_val=y[40:], epochs=5, batch_size=16,
+        ...                          seed=0, device="cpu", verbose=False)
+        >>> sorted(history)
+        ['best_epoch', 'epochs_run', 'train_loss', 'train_time', 'val_acc', 'val_loss']
+        >>> len(history["train_loss"]), history["epochs_run"], history["best_epoch"]
+        (5, 5, 4)
     """
     who = "fit_classifier"
     check_loop_arguments(who, model, epochs)

@@ -57,6 +57,9 @@ def fit_link_predictor(
             ``train.edge_index``, the training graph.
         optimizer: defaults to ``torch.optim.Adam(lr=lr, weight_decay=weight_decay)`` (the paper: lr 0.01,
             no weight decay, 200 ``epochs``).
+        epochs: the most (fewer with ``early_stopping``).
+        lr: learning rate of the default optimiser (ignored with ``optimizer``).
+        weight_decay: L2 penalty of the default optimiser (ignored with ``optimizer``).
         early_stopping: ``None`` runs every epoch; an integer patience stops once the validation AUC has not
             improved for that many epochs; an :class:`~gnnlab.regularize.EarlyStopping` stops on its own
             ``monitor`` (``val_auc``, ``val_ap``, ``train_loss``...).
@@ -79,6 +82,21 @@ def fit_link_predictor(
         (NaN without ``test``) and ``seconds``; ``best_epoch`` (the model is left with its parameters),
         ``best_val_auc``, ``best_val_ap``, ``best_test_auc``, ``best_test_ap``, ``final_test_auc``,
         ``epochs_run``, ``train_time`` and ``device``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.data import karate_club, link_split
+        >>> from gnnlab.nn import GAE
+        >>> from gnnlab.train import fit_link_predictor
+        >>> train, val, test = link_split(karate_club(), seed=0)
+        >>> _ = torch.manual_seed(0)  # the initial weights
+        >>> model = GAE.with_gcn(train.num_features, hidden_channels=16, out_channels=8)
+        >>> history = fit_link_predictor(model, train, val, test, epochs=5, seed=0, device="cpu", verbose=False)
+        >>> len(history["val_auc"]), history["epochs_run"], history["device"]
+        (5, 5, 'cpu')
+        >>> 0.0 <= history["best_test_auc"] <= 1.0 and 0.0 <= history["best_test_ap"] <= 1.0
+        True
     """
     who = "fit_link_predictor"
     store = check_loop_arguments(who, model, epochs, checkpoint, checkpoint_every)

@@ -67,6 +67,22 @@ def sparse_features(x: Tensor, max_density: float = 0.1) -> Tensor | SparseMatri
 
     Bag-of-words features are mostly zeros (Cora 1.3%, CiteSeer 0.9%): dropout and the first layer's
     product then cost a fraction of the dense ones, with the same result.
+
+    Args:
+        x: ``(N, F)`` node features (anything else, such as a sparse or 1-D tensor, is returned as it is).
+        max_density: the largest fraction of non-zero entries, in :math:`[0, 1]`, for which ``x`` is converted.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.train import sparse_features
+        >>> x = torch.zeros(4, 5)
+        >>> x[0, 1] = 1.0
+        >>> features = sparse_features(x)  # 1 of 20 entries is non-zero
+        >>> type(features).__name__, torch.equal(features.to_dense(), x)
+        ('SparseMatrix', True)
+        >>> type(sparse_features(torch.ones(4, 5))).__name__  # dense: returned as it is
+        'Tensor'
     """
     if x.layout == torch.strided and x.dim() == 2 and x.numel() > 0:
         if int(torch.count_nonzero(x)) <= max_density * x.numel():
@@ -103,29 +119,58 @@ def fit_node_classifier(
     Args:
         model: any module called as ``model(x, edge_index)`` (plus ``edge_weight`` when ``data`` has one).
         data: a PyG ``Data`` with ``x``, ``edge_index``, ``y`` and the three boolean masks.
-        optimizer: defaults to ``torch.optim.Adam(lr=lr, weight_decay=weight_decay)``; ``epochs``: the most.
+        optimizer: defaults to ``torch.optim.Adam(lr=lr, weight_decay=weight_decay)``.
+        epochs: the most (fewer with ``early_stopping``).
+        lr: learning rate of the default optimiser (ignored with ``optimizer``).
+        weight_decay: L2 penalty of the default optimiser (ignored with ``optimizer``).
         early_stopping: ``None`` runs every epoch; a patience (``int``) stops once *neither* the validation loss
             *nor* accuracy improved for that many epochs (the GAT paper's rule); an
             :class:`~gnnlab.regularize.EarlyStopping` stops on its own ``monitor`` (``select`` still selects).
         select: the epoch kept and reported (:data:`SELECTION_RULES`): ``"val_acc"`` (the highest validation
             accuracy, ties to the lower loss), ``"val_loss"``, ``"val_acc_and_loss"`` (the last epoch with both at
             least as good as ever before: the GAT paper's checkpoint rule) or ``"last"``.
-        batch_size: seeds per mini-batch; ``None`` trains full-batch. ``num_neighbors``: the fanout per hop
-            (``-1``: all; default 25, then 10 per further layer of the model, ``model.num_layers`` or 2);
-            ``num_workers``: sampling processes; ``eval_batch_size``: target nodes per step of the layer-wise
-            evaluation (default 4096 or ``batch_size``, the larger); ``distributed``: data-parallel.
-        scheduler: stepped after every epoch. ``checkpoint``: a file (or :class:`~gnnlab.train.Checkpoint`) to
-            resume from, saved every ``checkpoint_every`` epochs. ``device``: ``"auto"`` (CUDA when available),
-            ``"cpu"``...; model and data move there (each batch does).
+        batch_size: seeds per mini-batch; ``None`` trains full-batch.
+        num_neighbors: the fanout per hop (``-1``: all; default 25, then 10 per further layer of the model,
+            ``model.num_layers`` or 2); mini-batch only.
+        num_workers: sampling processes; mini-batch only.
+        eval_batch_size: target nodes per step of the layer-wise evaluation (default 4096 or ``batch_size``,
+            the larger); mini-batch only.
+        distributed: data-parallel (mini-batch, in a joined ``torch.distributed`` process group).
+        scheduler: stepped after every epoch.
+        checkpoint: a file (or :class:`~gnnlab.train.Checkpoint`) to resume from, saved every
+            ``checkpoint_every`` epochs.
+        checkpoint_every: epochs between two saves of ``checkpoint`` (the last epoch is always saved).
+        device: ``"auto"`` (CUDA when available), ``"cpu"``...; model and data move there (each batch does).
         seed: every draw of PyTorch's generator during training (dropout, shuffling, sampling) comes from it,
             in a forked generator (the caller's state is kept); not the initial weights, drawn when the model was
             built: seed before building it too (``gnnlab.utils.seed_everything``) for a run that repeats.
         sparse: ``x`` as sparse features when mostly zeros (``"auto"``), always or never, to a model that takes
-            them (``supports_sparse_features``: gnnlab's; others get a dense tensor). ``verbose``: a progress bar.
+            them (``supports_sparse_features``: gnnlab's; others get a dense tensor).
+        verbose: a progress bar.
 
     Returns:
         The history: per-epoch :data:`HISTORY_KEYS`; ``best_epoch`` (selected: the model keeps its parameters),
         ``best_val_acc``, ``best_test_acc``, ``final_test_acc``, ``epochs_run``, ``train_time``, ``device``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.data import karate_club, random_split
+        >>> from gnnlab.nn import GCN
+        >>> from gnnlab.train import fit_node_classifier
+        >>> data = karate_club()
+        >>> data.train_mask, data.val_mask, data.test_mask = random_split(data, seed=0)
+        >>> _ = torch.manual_seed(0)  # the initial weights
+        >>> model = GCN(data.num_features, 2, hidden_channels=8)
+        >>> history = fit_node_classifier(model, data, epochs=5, seed=0, device="cpu", verbose=False)
+        >>> len(history["train_loss"]), history["epochs_run"], history["device"]
+        (5, 5, 'cpu')
+        >>> 0 <= history["best_epoch"] < 5 and 0.0 <= history["best_test_acc"] <= 1.0
+        True
+        >>> history = fit_node_classifier(model, data, epochs=2, batch_size=8, num_neighbors=[5, 5], seed=0,
+        ...                               device="cpu", verbose=False)  # sampled mini-batches
+        >>> history["epochs_run"]
+        2
     """
     who = "fit_node_classifier"
     store = check_loop_arguments(who, model, epochs, checkpoint, checkpoint_every)

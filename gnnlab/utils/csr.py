@@ -19,10 +19,28 @@ class CSR:
     """The edges of ``edge_index`` grouped by source (``by="source"``, out-edges) or by target
     (``by="target"``, in-edges).
 
+    Args:
+        edge_index: ``(2, E)`` integer edges ``source -> target``, on any device (the CSR is built there).
+        num_nodes: the number of nodes :math:`N` (rows), larger than every index in ``edge_index``.
+        by: ``"source"`` (rows are sources: out-edges) or ``"target"`` (rows are targets: in-edges).
+
     Attributes:
         rowptr: ``(N + 1,)`` start of each row; ``degree = rowptr[1:] - rowptr[:-1]``.
         col: ``(E,)`` the other endpoint of each edge, sorted within each row.
         edge_id: ``(E,)`` each edge's column in ``edge_index``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.utils import CSR
+        >>> edge_index = torch.tensor([[0, 0, 1, 2], [2, 1, 2, 0]])
+        >>> out_edges = CSR(edge_index, num_nodes=3)
+        >>> out_edges
+        CSR(num_nodes=3, num_edges=4, by='source')
+        >>> out_edges.rowptr, out_edges.col, out_edges.edge_id
+        (tensor([0, 2, 3, 4]), tensor([1, 2, 2, 0]), tensor([1, 0, 2, 3]))
+        >>> CSR(edge_index, num_nodes=3, by="target").degree  # in-degrees
+        tensor([1, 1, 2])
     """
 
     def __init__(self, edge_index: Tensor, num_nodes: int, by: str = "source") -> None:

@@ -13,6 +13,23 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     with its index (``"cuda"`` is the current device, e.g. ``cuda:0``), as tensors report theirs, so that
     ``tensor.device == resolve_device("cuda")`` holds and records say which card ran. Asking for a device that this
     machine does not have is a :class:`ValueError` that says what is available.
+
+    Args:
+        device: ``"auto"`` or ``None`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:<index>"`` (any case,
+            surrounding spaces ignored) or a :class:`torch.device`.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.utils import resolve_device
+        >>> resolve_device("cpu")
+        device(type='cpu')
+        >>> resolve_device("auto").type in ("cpu", "cuda")
+        True
+        >>> resolve_device("tpu")
+        Traceback (most recent call last):
+            ...
+        ValueError: 'resolve_device' expected 'device' to be 'auto', 'cpu', 'cuda' or 'cuda:<index>' (got 'tpu')
     """
     if device is None or (isinstance(device, str) and device.strip().lower() == "auto"):
         device = "cuda" if torch.cuda.is_available() else "cpu"

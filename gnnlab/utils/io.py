@@ -28,6 +28,29 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs) -> Ite
     On an exception the temporary file is removed and ``path`` is left as it was. The file gets the mode
     the user's umask gives a new file (``0o666 & ~umask``, as ``open(path, "w")``), not ``mkstemp``'s
     private ``0o600``.
+
+    Args:
+        path: the file to write (its folder is created if missing).
+        mode: the mode to open the temporary file with: ``"w"`` (text) or ``"wb"`` (bytes).
+        **open_kwargs: passed to :func:`os.fdopen` (``encoding``, ``newline``...).
+
+    Example::
+
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from gnnlab.utils import atomic_write
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = Path(folder) / "notes.txt"
+        ...     with atomic_write(path) as handle:
+        ...         _ = handle.write("first")
+        ...     try:
+        ...         with atomic_write(path) as handle:
+        ...             _ = handle.write("half of the second")
+        ...             raise RuntimeError("crash")
+        ...     except RuntimeError:
+        ...         pass
+        ...     print(path.read_text(), sorted(entry.name for entry in Path(folder).iterdir()))
+        first ['notes.txt']
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

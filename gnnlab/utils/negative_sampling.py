@@ -47,6 +47,20 @@ def negative_sampling(edge_index: Tensor, num_nodes: int, num_samples: int | Non
 
     Raises:
         ValueError: naming ``num_samples`` when the graph has fewer non-edges than asked for.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.utils import negative_sampling, to_undirected
+        >>> cycle = to_undirected(torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]]))  # 0 - 1 - 2 - 3 - 0
+        >>> negatives = negative_sampling(cycle, num_nodes=4, num_samples=2, seed=0)
+        >>> sorted(map(tuple, negatives.t().tolist()))  # the cycle's only two non-edges
+        [(0, 2), (1, 3)]
+        >>> data = karate_club()  # 78 undirected edges
+        >>> negatives = negative_sampling(data.edge_index, data.num_nodes, seed=0)
+        >>> negatives.shape, bool((negatives[0] < negatives[1]).all())
+        (torch.Size([2, 78]), True)
     """
     who = "negative_sampling"
     check_positive_int(who, "num_nodes", num_nodes)

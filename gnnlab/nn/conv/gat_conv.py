@@ -47,6 +47,8 @@ class GATConv(MessagePassing):
             ``"max"``, ``"min"``, ``"mul"``) of the node's incoming edges' attributes.
         bias: learn :math:`b`.
         residual: add :math:`W_r x_i`.
+        **kwargs: ``aggr``, ``aggr_kwargs``, ``flow``, ``decomposed_layers`` of :class:`MessagePassing`
+            (``node_dim`` is fixed at 0).
 
     Shapes:
         ``x: (N, F_in)`` or ``(x_src, x_dst)``, ``edge_index: (2, E)`` or a torch.sparse ``adj_t``,
@@ -56,12 +58,33 @@ class GATConv(MessagePassing):
 
     Parameter names follow PyG 2.x (``lin``, ``lin_src``, ``lin_dst``, ``att_src``, ``att_dst``, ``lin_edge``,
     ``att_edge``, ``res``, ``bias``).
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.nn import GATConv
+        >>> from gnnlab.utils import scatter
+        >>> data = karate_club()  # 34 nodes, 156 directed edges, 34 features
+        >>> conv = GATConv(34, 8, heads=4)
+        >>> conv
+        GATConv(34, 8, heads=4)
+        >>> out, (edge_index, alpha) = conv(data.x, data.edge_index, return_attention_weights=True)
+        >>> out.shape  # the 4 heads concatenated
+        torch.Size([34, 32])
+        >>> edge_index.shape, alpha.shape  # 156 edges and 34 added self-loops, one coefficient per head
+        (torch.Size([2, 190]), torch.Size([190, 4]))
+        >>> torch.allclose(scatter(alpha, edge_index[1], 0, 34, "sum"), torch.ones(34, 4))  # softmax per target
+        True
+        >>> GATConv(34, 8, heads=4, concat=False)(data.x, data.edge_index).shape  # the heads averaged
+        torch.Size([34, 8])
     """
 
     def __init__(self, in_channels: int | tuple[int, int], out_channels: int, heads: int = 1, concat: bool = True,
                  negative_slope: float = 0.2, dropout: float = 0.0, add_self_loops: bool = True,
                  edge_dim: int | None = None, fill_value: Any = "mean", bias: bool = True, residual: bool = False,
                  **kwargs: Any) -> None:
+        """See :class:`GATConv` for the arguments."""
         kwargs.setdefault("aggr", "sum")
         super().__init__(node_dim=0, **kwargs)
         who = "GATConv"

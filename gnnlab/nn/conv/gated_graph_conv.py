@@ -37,12 +37,26 @@ class GatedGraphConv(MessagePassing):
         ``x: (N, F_in)`` with ``F_in <= out_channels``, ``edge_index: (2, E)`` or a torch.sparse
         ``adj_t: (N, N)``, ``edge_weight: (E,)`` → ``(N, out_channels)``. ``weight`` is ``(T, d, d)``, or
         ``(d, d)`` when shared.
+
+    Example::
+
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.nn import GatedGraphConv
+        >>> data = karate_club()  # 34 nodes, 34 features: padded to 64
+        >>> conv = GatedGraphConv(64, num_layers=3)
+        >>> conv
+        GatedGraphConv(64, num_layers=3)
+        >>> conv(data.x, data.edge_index).shape
+        torch.Size([34, 64])
+        >>> conv.weight.shape, GatedGraphConv(64, 3, share_weights=True).weight.shape
+        (torch.Size([3, 64, 64]), torch.Size([64, 64]))
     """
 
     fuse_edge_index = True
 
     def __init__(self, out_channels: int, num_layers: int, aggr: str = "add", bias: bool = True,
                  share_weights: bool = False, **kwargs: Any) -> None:
+        """See :class:`GatedGraphConv` for the arguments."""
         super().__init__(aggr=aggr, **kwargs)
         check_positive_int("GatedGraphConv", "out_channels", out_channels)
         check_positive_int("GatedGraphConv", "num_layers", num_layers)

@@ -45,6 +45,22 @@ class GCNConv(MessagePassing):
         ``edge_index: (2, E)`` or a torch.sparse ``adj_t: (N, N)``, ``edge_weight: (E,)`` → ``(N, F_out)``.
 
     Parameter names follow PyG 2.x (``lin.weight``, ``bias``), so a PyG ``GCNConv`` state_dict loads.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.nn import GCNConv
+        >>> data = karate_club()  # 34 nodes, 156 directed edges, 34 features
+        >>> conv = GCNConv(34, 16)
+        >>> conv
+        GCNConv(34, 16)
+        >>> out = conv(data.x, data.edge_index)
+        >>> out.shape
+        torch.Size([34, 16])
+        >>> edge_weight = torch.ones(156)
+        >>> torch.allclose(conv(data.x, data.edge_index, edge_weight), out, atol=1e-6)  # weights of 1: the same
+        True
     """
 
     fuse_edge_index = True
@@ -52,6 +68,7 @@ class GCNConv(MessagePassing):
     def __init__(self, in_channels: int, out_channels: int, improved: bool = False, cached: bool = False,
                  add_self_loops: bool | None = None, normalize: bool = True, bias: bool = True,
                  **kwargs: Any) -> None:
+        """See :class:`GCNConv` for the arguments."""
         kwargs.setdefault("aggr", "sum")
         super().__init__(**kwargs)
         if add_self_loops is None:

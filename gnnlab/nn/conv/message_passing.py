@@ -116,6 +116,26 @@ class MessagePassing(PyGMessagePassing):
     Shapes:
         node tensors ``(N, F)`` or ``(B, N, F)``; ``edge_index: (2, E)`` or ``adj_t: (N_dst, N_src)``;
         ``propagate`` → ``(N_dst, F')``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn import MessagePassing
+        >>> class NeighbourMean(MessagePassing):
+        ...     def __init__(self):
+        ...         super().__init__(aggr="mean")
+        ...
+        ...     def forward(self, x, edge_index):
+        ...         return self.propagate(edge_index, x=x)
+        ...
+        ...     def message(self, x_j):  # x_j: the source's features, gathered per edge
+        ...         return x_j
+        >>> edge_index = torch.tensor([[0, 2, 1], [1, 1, 2]])  # 0 -> 1, 2 -> 1, 1 -> 2
+        >>> x = torch.tensor([[1.0], [2.0], [4.0]])
+        >>> NeighbourMean()(x, edge_index)  # node 0 receives no message: zeros
+        tensor([[0.0000],
+                [2.5000],
+                [2.0000]])
     """
 
     use_sparse: bool = True
@@ -127,6 +147,7 @@ class MessagePassing(PyGMessagePassing):
 
     def __init__(self, aggr: Any = "sum", *, aggr_kwargs: dict | None = None, flow: str = "source_to_target",
                  node_dim: int = -2, decomposed_layers: int = 1) -> None:
+        """See :class:`MessagePassing` for the arguments."""
         who = type(self).__name__
         check_choice(who, "flow", flow, FLOWS)
         for name, value in (("node_dim", node_dim), ("decomposed_layers", decomposed_layers)):
@@ -137,7 +158,12 @@ class MessagePassing(PyGMessagePassing):
         try:
             super().__init__(None if own else aggr, aggr_kwargs=aggr_kwargs, flow=flow, node_dim=node_dim,
                              decomposed_layers=decomposed_layers)
-        except (ValueError, TypeError, KeyError) as error:
+        except (ValueError, TypeError) as error:
+            # only the resolver's refusals are about 'aggr'; anything else (PyG's inspection of the methods) is
+            # raised as it is, not dressed up as a bad aggregation
+            about_aggr = "resolve" in str(error) or "aggregation" in str(error).lower()
+            if not (about_aggr or (isinstance(error, TypeError) and aggr_kwargs)):
+                raise
             raise ValueError(f"'{who}' expected 'aggr' to be one of {list(AGGREGATIONS + self.extra_aggregations)}, "
                              f"another aggregation PyG resolves, an Aggregation module, a list of them or None "
                              f"(got {aggr!r}: {error})") from error

@@ -44,6 +44,7 @@ class SAGEConv(MessagePassing):
         root_weight: add the target's own transformed features :math:`W_1 x_i`.
         project: map the sources through a ReLU layer ``lin`` first.
         bias: learn :math:`b` (held by ``lin_l``, as in PyG).
+        **kwargs: ``aggr_kwargs``, ``flow``, ``node_dim``, ``decomposed_layers`` of :class:`MessagePassing`.
 
     Shapes:
         ``x: (N, F_in)`` or ``(x_src: (N_src, F_src), x_dst: (N_dst, F_dst) or None)``, ``edge_index: (2, E)``
@@ -51,6 +52,22 @@ class SAGEConv(MessagePassing):
 
     Parameter names follow PyG 2.x (``lin_l`` for neighbours with the bias, ``lin_r`` for the root,
     ``lin`` for ``project``, ``aggr_module.lstm`` for the LSTM).
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.nn import SAGEConv
+        >>> data = karate_club()  # 34 nodes, 156 directed edges, 34 features
+        >>> conv = SAGEConv(34, 16)
+        >>> conv
+        SAGEConv(34, 16, aggr=mean)
+        >>> conv(data.x, data.edge_index).shape
+        torch.Size([34, 16])
+        >>> bipartite = SAGEConv((34, 8), 16, aggr="max")  # 34 sources into 10 targets with 8 features
+        >>> edges = data.edge_index[:, data.edge_index[1] < 10]
+        >>> bipartite((data.x, torch.randn(10, 8)), edges).shape
+        torch.Size([10, 16])
     """
 
     extra_aggregations = ("lstm",)
@@ -59,6 +76,7 @@ class SAGEConv(MessagePassing):
     def __init__(self, in_channels: int | tuple[int, int], out_channels: int, aggr: str = "mean",
                  normalize: bool = False, root_weight: bool = True, project: bool = False, bias: bool = True,
                  **kwargs: Any) -> None:
+        """See :class:`SAGEConv` for the arguments."""
         super().__init__(aggr=aggr, **kwargs)
         pair = (in_channels, in_channels) if isinstance(in_channels, int) else tuple(in_channels)
         for width in pair:

@@ -28,10 +28,25 @@ class Conv2d(nn.Module):
         ``(N, C_in, H, W)`` → ``(N, k, H_out, W_out)``.
 
     Initialised like ``torch.nn.Conv2d`` (Kaiming-uniform, :math:`a = \sqrt 5`).
+
+    Example::
+
+        >>> import torch
+        >>> import torch.nn.functional as F
+        >>> from gnnlab.nn import Conv2d
+        >>> conv = Conv2d(1, 6, 5)
+        >>> conv
+        Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(0, 0), flip_kernel=True)
+        >>> x = torch.randn(2, 1, 32, 32)
+        >>> conv(x).shape
+        torch.Size([2, 6, 28, 28])
+        >>> torch.allclose(conv(x), F.conv2d(x, conv.weight.flip(2, 3), conv.bias), atol=1e-5)  # flipped kernels
+        True
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
                  flip_kernel: bool = True) -> None:
+        """See :class:`Conv2d` for the arguments."""
         super().__init__()
         check_positive_int("Conv2d", "in_channels", in_channels)
         check_positive_int("Conv2d", "out_channels", out_channels)

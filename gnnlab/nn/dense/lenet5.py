@@ -31,11 +31,33 @@ class LeNet5(nn.Module):
     classes (with one input channel). Defaults: ReLU and max pooling; ``activation="tanh", pooling="avg"`` is
     closer to 1998.
 
+    Args:
+        in_channels: input channels (1 for greyscale images, 3 for colour).
+        num_classes: number of classes (outputs), at least 2.
+        activation: ``"relu"``, ``"tanh"`` or ``"sigmoid"``, after every layer but the output.
+        pooling: ``"max"`` or ``"avg"``.
+        flip_kernel: true convolution (the notes) or cross-correlation (``torch.nn.Conv2d``), see
+            :class:`~gnnlab.nn.Conv2d`.
+
     Shapes: ``(N, in_channels, 32, 32)`` → ``(N, num_classes)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn import LeNet5
+        >>> model = LeNet5()
+        >>> model
+        LeNet5(in_channels=1, num_classes=10, activation='relu', pooling='max')
+        >>> sum(p.numel() for p in model.parameters())
+        61706
+        >>> x = torch.randn(2, 1, 32, 32)
+        >>> model(x).shape, model.features(x).shape
+        (torch.Size([2, 10]), torch.Size([2, 84]))
     """
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10, activation: str = "relu",
                  pooling: str = "max", flip_kernel: bool = True) -> None:
+        """See :class:`LeNet5` for the arguments."""
         super().__init__()
         check_positive_int("LeNet5", "in_channels", in_channels)
         check_positive_int("LeNet5", "num_classes", num_classes, minimum=2)

@@ -9,10 +9,29 @@ from gnnlab.nn.functional.image_conv import as_pair, max_pool2d
 class MaxPool2d(nn.Module):
     """The largest value of each ``kernel_size`` window, per channel (:func:`gnnlab.nn.functional.max_pool2d`).
 
+    Args:
+        kernel_size: the window, an int or a pair ``(k_h, k_w)``.
+        stride: an int or a pair (default: ``kernel_size``, non-overlapping windows).
+        padding: an int or a pair, at most half of ``kernel_size`` (never the maximum).
+
     Shapes: ``(N, C, H, W)`` → ``(N, C, H_out, W_out)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn import MaxPool2d
+        >>> pool = MaxPool2d(2)
+        >>> pool
+        MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))
+        >>> pool(torch.arange(16.0).view(1, 1, 4, 4))
+        tensor([[[[ 5.,  7.],
+                  [13., 15.]]]])
+        >>> pool(torch.randn(8, 6, 28, 28)).shape
+        torch.Size([8, 6, 14, 14])
     """
 
     def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        """See :class:`MaxPool2d` for the arguments."""
         super().__init__()
         self.kernel_size = as_pair("MaxPool2d", "kernel_size", kernel_size, 1)
         self.stride = self.kernel_size if stride is None else as_pair("MaxPool2d", "stride", stride, 1)

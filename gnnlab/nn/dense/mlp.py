@@ -26,10 +26,23 @@ class MLP(nn.Module):
             :mod:`gnnlab.nn.functional.dropout`).
 
     Shapes: ``(N, in_channels)`` (or ``(N, *)``, flattened) → ``(N, out_channels)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn import MLP
+        >>> model = MLP(64, [32], 10, dropout=0.2)
+        >>> model
+        MLP(64, [32], 10, activation='relu', dropout=0.2)
+        >>> model(torch.randn(5, 8, 8)).shape  # 8 x 8 images, flattened to 64 features
+        torch.Size([5, 10])
+        >>> [tuple(layer.weight.shape) for layer in model.layers]
+        [(32, 64), (10, 32)]
     """
 
     def __init__(self, in_channels: int, hidden_channels: list[int], out_channels: int, activation: str = "relu",
                  dropout: float = 0.0) -> None:
+        """See :class:`MLP` for the arguments."""
         super().__init__()
         check_positive_int("MLP", "in_channels", in_channels)
         check_positive_int("MLP", "out_channels", out_channels)

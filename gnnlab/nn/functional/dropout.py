@@ -24,7 +24,31 @@ from gnnlab.utils.validation import check_number
 
 def dropout(x: Tensor | SparseMatrix, p: float = 0.5, training: bool = True,
             generator: torch.Generator | None = None) -> Tensor | SparseMatrix:
-    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` (identity if not training)."""
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` (identity if not training).
+
+    Args:
+        x: input tensor, any shape, or a :class:`~gnnlab.nn.functional.SparseMatrix` (only its stored entries
+            are drawn).
+        p: probability of dropping an element, in ``[0, 1)``.
+        training: apply dropout; ``False`` returns ``x`` itself.
+        generator: the ``torch.Generator`` the mask is drawn from (default: PyTorch's global one).
+
+    Shapes:
+        ``(*)`` → ``(*)`` (a :class:`~gnnlab.nn.functional.SparseMatrix` keeps its structure).
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn.functional import dropout
+        >>> x = torch.ones(4, 5)
+        >>> out = dropout(x, p=0.5, generator=torch.Generator().manual_seed(0))
+        >>> out.shape
+        torch.Size([4, 5])
+        >>> bool(((out == 0) | (out == 2)).all())  # dropped, or kept and scaled by 1 / (1 - p)
+        True
+        >>> dropout(x, p=0.5, training=False) is x
+        True
+    """
     check_number("dropout", "p", p, low=0.0, high=1.0, high_open=True)
     if not training or p == 0.0:
         return x

@@ -40,6 +40,22 @@ def gcn_norm(edge_index: Tensor, edge_weight: Tensor | None = None, num_nodes: i
 
     Shapes:
         ``edge_index: (2, E)`` → ``(2, E')`` with ``E' = E - loops + N`` when self-loops are added.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn.functional import gcn_norm
+        >>> edge_index = torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]])  # the path 0 - 1 - 2
+        >>> edge_index, edge_weight = gcn_norm(edge_index, num_nodes=3)
+        >>> edge_index  # the self-loops come last
+        tensor([[0, 1, 1, 2, 0, 1, 2],
+                [1, 0, 2, 1, 0, 1, 2]])
+        >>> A_hat = torch.tensor([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]])  # A + I
+        >>> d = A_hat.sum(1).pow(-0.5)
+        >>> dense = torch.zeros(3, 3)
+        >>> dense[edge_index[1], edge_index[0]] = edge_weight
+        >>> torch.allclose(dense, d.view(-1, 1) * A_hat * d.view(1, -1), atol=1e-6)
+        True
     """
     check_choice("gcn_norm", "flow", flow, ("source_to_target", "target_to_source"))
     if is_torch_sparse(edge_index):

@@ -63,6 +63,22 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
     Shapes:
         ``(N, C_in, H, W)`` → ``(N, k, H_out, W_out)``.
+
+    Example::
+
+        >>> import torch
+        >>> import torch.nn.functional as F
+        >>> from gnnlab.nn.functional import conv2d
+        >>> x = torch.arange(16.0).view(1, 1, 4, 4)
+        >>> w = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+        >>> conv2d(x, w)  # the kernel flipped: 4 x[i, j] + 3 x[i, j+1] + 2 x[i+1, j] + x[i+1, j+1]
+        tensor([[[[ 16.,  26.,  36.],
+                  [ 56.,  66.,  76.],
+                  [ 96., 106., 116.]]]])
+        >>> torch.allclose(conv2d(x, w, flip_kernel=False), F.conv2d(x, w))  # cross-correlation: torch's
+        True
+        >>> conv2d(torch.randn(2, 3, 32, 32), torch.randn(6, 3, 5, 5), stride=2, padding=1).shape
+        torch.Size([2, 6, 15, 15])
     """
     who = "conv2d"
     _check_input(who, input)
@@ -111,11 +127,54 @@ def _pool(who: str, input: Tensor, kernel_size, stride, padding, reduce: str) ->
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
     r"""Max pooling: each output is the largest value of its ``kernel_size`` window (per channel);
-    ``stride`` defaults to ``kernel_size``; padding never wins (it is :math:`-\infty`)."""
+    ``stride`` defaults to ``kernel_size``; padding never wins (it is :math:`-\infty`).
+
+    Args:
+        input: ``(N, C, H, W)``.
+        kernel_size: the window, an int or a pair ``(k_h, k_w)``.
+        stride: an int or a pair (default: ``kernel_size``, non-overlapping windows).
+        padding: an int or a pair, at most half of ``kernel_size``.
+
+    Shapes:
+        ``(N, C, H, W)`` → ``(N, C, H_out, W_out)``, :math:`H_{out} = \lfloor (H + 2P - k_h) / S \rfloor + 1`.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn.functional import max_pool2d
+        >>> x = torch.arange(16.0).view(1, 1, 4, 4)
+        >>> max_pool2d(x, 2)
+        tensor([[[[ 5.,  7.],
+                  [13., 15.]]]])
+        >>> max_pool2d(x, 3, stride=1, padding=1).shape
+        torch.Size([1, 1, 4, 4])
+    """
     return _pool("max_pool2d", input, kernel_size, stride, padding, "max")
 
 
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
-    """Average pooling over each ``kernel_size`` window (per channel); zero padding counts in the average
-    (``count_include_pad=True``, torch's default)."""
+    r"""Average pooling over each ``kernel_size`` window (per channel); zero padding counts in the average
+    (``count_include_pad=True``, torch's default).
+
+    Args:
+        input: ``(N, C, H, W)``.
+        kernel_size: the window, an int or a pair ``(k_h, k_w)``.
+        stride: an int or a pair (default: ``kernel_size``, non-overlapping windows).
+        padding: an int or a pair of zero padding, at most half of ``kernel_size``.
+
+    Shapes:
+        ``(N, C, H, W)`` → ``(N, C, H_out, W_out)``, :math:`H_{out} = \lfloor (H + 2P - k_h) / S \rfloor + 1`.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn.functional import avg_pool2d
+        >>> x = torch.arange(16.0).view(1, 1, 4, 4)
+        >>> avg_pool2d(x, 2)
+        tensor([[[[ 2.5000,  4.5000],
+                  [10.5000, 12.5000]]]])
+        >>> avg_pool2d(torch.ones(1, 1, 2, 2), 2, padding=1)  # the zeros of the padding count
+        tensor([[[[0.2500, 0.2500],
+                  [0.2500, 0.2500]]]])
+    """
     return _pool("avg_pool2d", input, kernel_size, stride, padding, "mean")

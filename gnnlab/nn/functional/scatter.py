@@ -33,7 +33,25 @@ def segment_softmax(src: Tensor, index: Tensor, num_nodes: int, dim: int = 0) ->
     .. math:: \alpha_e = \frac{\exp(s_e - m_i)}{\sum_{e' \to i} \exp(s_{e'} - m_i)}, \qquad
               m_i = \max_{e' \to i} s_{e'}
 
+    Args:
+        src: the scores :math:`s_e`, one row (along ``dim``) per entry, e.g. per edge.
+        index: ``(E,)`` target of each entry, in ``[0, num_nodes)``.
+        num_nodes: the number of targets :math:`N`.
+        dim: the dimension of ``src`` that ``index`` runs along.
+
     Shapes:
         ``src: (E, *)``, ``index: (E,)`` → ``(E, *)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn.functional import scatter, segment_softmax
+        >>> scores = torch.tensor([0.0, 0.0, 1.0, 2.0, 3.0])
+        >>> index = torch.tensor([0, 0, 1, 1, 1])  # two edges into node 0, three into node 1
+        >>> alpha = segment_softmax(scores, index, num_nodes=2)
+        >>> alpha[:2]
+        tensor([0.5000, 0.5000])
+        >>> torch.allclose(scatter(alpha, index, 0, 2, "sum"), torch.ones(2))  # each target's weights sum to 1
+        True
     """
     return graph.softmax(src, index, num_nodes=num_nodes, dim=dim)

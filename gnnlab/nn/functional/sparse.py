@@ -24,9 +24,43 @@ def _csr(crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int]) -> T
 
 
 class SparseMatrix:
-    """A constant-structure sparse matrix ``(rows, cols)`` with values, stored as CSR plus its transpose.
+    r"""A constant-structure sparse matrix ``(rows, cols)`` with values, stored as CSR plus its transpose.
 
-    Build it with :meth:`from_coo` (duplicate entries are summed) or :meth:`from_dense`.
+    Build it with :meth:`from_coo` (duplicate entries are summed) or :meth:`from_dense`; the constructor takes
+    the already computed arrays.
+
+    Args:
+        crow: ``(rows + 1,)`` CSR row pointers (int64).
+        col: ``(nnz,)`` column of each stored entry, rows in order.
+        values: ``(nnz,)`` the stored values.
+        shape: ``(rows, cols)``.
+        crow_t: ``(cols + 1,)`` row pointers of the transpose :math:`A^\top` in CSR form.
+        col_t: ``(nnz,)`` column indices of the transpose (the rows of :math:`A`).
+        perm_t: ``(nnz,)`` the permutation of the entries into the transpose's order
+            (``values[perm_t]`` are its values).
+        row_count: ``(rows,)`` entries per row counting duplicates before they were summed, the divisor of
+            :meth:`mean_normalized` (default: the stored entries per row).
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn.functional import SparseMatrix
+        >>> A = SparseMatrix.from_coo(torch.tensor([0, 0, 1]), torch.tensor([1, 1, 2]), None, (2, 3))
+        >>> A  # the duplicate entry (0, 1) is summed
+        SparseMatrix(shape=(2, 3), nnz=2)
+        >>> A.to_dense()
+        tensor([[0., 2., 0.],
+                [0., 0., 1.]])
+        >>> x = torch.arange(6.0).view(3, 2).requires_grad_()
+        >>> out = A @ x
+        >>> out.detach()
+        tensor([[4., 6.],
+                [4., 5.]])
+        >>> out.sum().backward()  # A^T G through the cached transpose
+        >>> x.grad
+        tensor([[0., 0.],
+                [2., 2.],
+                [1., 1.]])
     """
 
     def __init__(self, crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int],
@@ -150,13 +184,48 @@ def sparse_linear(x: SparseMatrix, weight: Tensor, bias: Tensor | None = None) -
 
     This is :meth:`SparseMatrix.matmul` with ``weight.T``: the gradient with respect to the weight,
     :math:`G^\top X`, comes out of the cached transpose as :math:`(X^\top G)^\top`.
+
+    Args:
+        x: sparse features, a :class:`SparseMatrix` ``(N, F_in)``.
+        weight: ``(F_out, F_in)``.
+        bias: ``(F_out,)`` or ``None``.
+
+    Shapes:
+        ``x: (N, F_in)`` → ``(N, F_out)``.
+
+    Example::
+
+        >>> import torch
+        >>> import torch.nn.functional as F
+        >>> from gnnlab.nn.functional import SparseMatrix, sparse_linear
+        >>> _ = torch.manual_seed(0)
+        >>> dense = (torch.rand(5, 8) < 0.3).float()  # bag-of-words style 0/1 features
+        >>> weight, bias = torch.randn(4, 8), torch.randn(4)
+        >>> out = sparse_linear(SparseMatrix.from_dense(dense), weight, bias)
+        >>> out.shape
+        torch.Size([5, 4])
+        >>> torch.allclose(out, F.linear(dense, weight, bias), atol=1e-6)
+        True
     """
     out = x.matmul(weight.t())
     return out if bias is None else out + bias
 
 
 def is_torch_sparse(value: object) -> bool:
-    """Whether ``value`` is a torch.sparse tensor (COO, CSR or CSC layout)."""
+    """Whether ``value`` is a torch.sparse tensor (COO, CSR or CSC layout).
+
+    Args:
+        value: any object (a :class:`SparseMatrix` is not a torch.sparse tensor).
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn.functional import SparseMatrix, is_torch_sparse
+        >>> is_torch_sparse(torch.eye(3).to_sparse()), is_torch_sparse(torch.eye(3).to_sparse_csr())
+        (True, True)
+        >>> is_torch_sparse(torch.eye(3)), is_torch_sparse(SparseMatrix.from_dense(torch.eye(3)))
+        (False, False)
+    """
     return isinstance(value, Tensor) and value.layout in (torch.sparse_coo, torch.sparse_csr, torch.sparse_csc)
 
 
@@ -184,8 +253,28 @@ def spmm(adj: SparseMatrix | Tensor, x: Tensor, reduce: str = "sum") -> Tensor:
     ``reduce`` is ``"sum"``/``"add"``, ``"mean"`` (divided by the entries of the row), ``"max"`` or ``"min"``
     (over :math:`a_{ij} x_j`; rows without entries give zeros), as PyG's ``spmm``.
 
+    Args:
+        adj: the adjacency ``(N_dst, N_src)``, a :class:`SparseMatrix` or a torch.sparse tensor.
+        x: node features ``(N_src, F)``, or a batch ``(B, N_src, F)`` over the same graph.
+        reduce: ``"sum"`` (``"add"``), ``"mean"``, ``"max"`` or ``"min"``.
+
     Shapes:
         ``adj: (N_dst, N_src)``, ``x: (N_src, F)`` or ``(B, N_src, F)`` → ``(N_dst, F)`` or ``(B, N_dst, F)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.utils import spmm
+        >>> adj = torch.tensor([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]]).to_sparse()  # node 0 <- 1, 2; node 1 <- 0
+        >>> x = torch.arange(6.0).view(3, 2)
+        >>> spmm(adj, x)
+        tensor([[6., 8.],
+                [0., 1.]])
+        >>> spmm(adj, x, reduce="mean")
+        tensor([[3., 4.],
+                [0., 1.]])
+        >>> spmm(adj, x.expand(4, 3, 2)).shape  # a batch of features over one graph
+        torch.Size([4, 2, 2])
     """
     reduce = "sum" if reduce == "add" else reduce
     if reduce not in ("sum", "mean", "max", "min"):

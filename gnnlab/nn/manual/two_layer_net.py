@@ -49,6 +49,27 @@ class TwoLayerNet:
 
     Attributes:
         params: ``{"W1": (hidden, in), "b1": (hidden,), "W2": (classes, hidden), "b2": (classes,)}``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn.manual import TwoLayerNet
+        >>> _ = torch.manual_seed(0)
+        >>> x, y = torch.randn(6, 4, dtype=torch.float64), torch.tensor([0, 1, 2, 0, 1, 2])
+        >>> net = TwoLayerNet(4, 8, 3, dtype=torch.float64)
+        >>> net
+        TwoLayerNet(4, 8, 3)
+        >>> cache = net.forward(x)
+        >>> sorted(cache)
+        ['a1', 'a2', 'x', 'z1', 'z2']
+        >>> grads = net.backward(cache, y)  # the delta formulas
+        >>> W1 = net.params["W1"].requires_grad_()  # check them against autograd
+        >>> net.loss(net.forward(x), y).backward()
+        >>> torch.allclose(W1.grad, grads["W1"])
+        True
+        >>> history = TwoLayerNet(4, 8, 3).fit(x, y, epochs=3, batch_size=2)  # mini-batch gradient descent
+        >>> len(history["loss"])
+        3
     """
 
     def __init__(self, in_features: int, hidden_features: int, num_classes: int, seed: int | None = 0,

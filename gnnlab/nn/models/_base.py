@@ -17,6 +17,29 @@ class NodeModel(nn.Module):
     here once per tensor (a tensor seen before, unmodified, is not checked again), not in the layers' loops.
     "Unmodified" is PyTorch's in-place counter (``tensor._version``): edits through ``.numpy()`` or ``.data``
     bypass it and are not seen.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.nn import GCN
+        >>> from gnnlab.nn.functional import SparseMatrix
+        >>> from gnnlab.nn.models import NodeModel
+        >>> data = karate_club()  # 34 nodes, 156 directed edges, 34 features, 2 classes
+        >>> model = GCN(34, 2)
+        >>> isinstance(model, NodeModel), model.supports_sparse_features
+        (True, True)
+        >>> model.embed(data.x, data.edge_index).shape  # the output layer's input
+        torch.Size([34, 16])
+        >>> logits = model.inference(data.x, data.edge_index)  # evaluation mode, no autograd
+        >>> logits.shape, logits.requires_grad, model.training
+        (torch.Size([34, 2]), False, True)
+        >>> torch.allclose(model.inference(SparseMatrix.from_dense(data.x), data.edge_index), logits, atol=1e-6)
+        True
+        >>> model(data.x, torch.tensor([[0], [34]]))  # inputs are checked at the model's entry
+        Traceback (most recent call last):
+            ...
+        ValueError: ...
     """
 
     in_channels: int
@@ -26,6 +49,7 @@ class NodeModel(nn.Module):
     supports_sparse_features: bool = True
 
     def __init__(self) -> None:
+        """Set up the input checks; a subclass builds its layers (see :class:`NodeModel`)."""
         super().__init__()
         self._checked: tuple | None = None
 
@@ -109,10 +133,13 @@ class NodeModel(nn.Module):
         return {}
 
     def __repr__(self) -> str:
-        options = {"hidden_channels": self.hidden_channels, "num_layers": getattr(self, "num_layers", None),
-                   **self.extra_config(), "dropout": self.dropout}
-        text = ", ".join(f"{k}={v}" for k, v in options.items() if v is not None)
-        return f"{type(self).__name__}({self.in_channels}, {self.out_channels}, {text})"
+        # a subclass need not have every one (a model without hidden layers has no hidden_channels)
+        options = {"hidden_channels": getattr(self, "hidden_channels", None),
+                   "num_layers": getattr(self, "num_layers", None), **self.extra_config(),
+                   "dropout": getattr(self, "dropout", None)}
+        parts = [str(self.in_channels), str(self.out_channels)]
+        parts += [f"{k}={v}" for k, v in options.items() if v is not None]
+        return f"{type(self).__name__}({', '.join(parts)})"
 
 
 class ConvStack(NodeModel):

@@ -48,9 +48,33 @@ class GAE(nn.Module):
 
     Shapes:
         ``encode(x: (N, F), edge_index: (2, E))`` → ``(N, d)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.nn import GAE
+        >>> data = karate_club()  # 34 nodes, 156 directed edges, 34 features
+        >>> model = GAE.with_gcn(34)
+        >>> model
+        GAE(encoder=GCN(34, 16, hidden_channels=32, num_layers=2, dropout=0.0), recon='adjacency')
+        >>> optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+        >>> for epoch in range(3):
+        ...     optimizer.zero_grad()
+        ...     z = model.encode(data.x, data.edge_index)
+        ...     loss = model.loss(z, data.edge_index)
+        ...     loss.backward()
+        ...     optimizer.step()
+        >>> z.shape
+        torch.Size([34, 16])
+        >>> model.decode(z, data.edge_index[:, :5]).shape  # edge probabilities of five pairs
+        torch.Size([5])
+        >>> GAE.with_gcn(34, recon="sampled").recon
+        'sampled'
     """
 
     def __init__(self, encoder: nn.Module, decoder: nn.Module | None = None, recon: str = "adjacency") -> None:
+        """See :class:`GAE` for the arguments."""
         super().__init__()
         who = type(self).__name__
         if not isinstance(encoder, nn.Module):

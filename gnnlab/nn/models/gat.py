@@ -23,12 +23,35 @@ class GAT(ConvStack):
     out_channels, heads=...)`` puts the hidden width and the depth first, so a PyG-style positional call such as
     ``GAT(1433, 8, 2, 7)`` is a ``TypeError`` here, not another network.
 
+    Args:
+        in_channels: input features per node.
+        out_channels: output logits per node (classes).
+        hidden_channels: width of each head in the hidden layers.
+        heads: attention heads :math:`K` of every hidden layer (concatenated).
+        out_heads: attention heads :math:`K_{out}` of the output layer (averaged).
+        num_layers: number of :class:`~gnnlab.nn.conv.GATConv` layers (hops), at least 1.
+        dropout: drop probability of every layer's input and of the attention coefficients, in ``[0, 1)``.
+
     Shapes:
         ``x: (N, in_channels)``, ``edge_index: (2, E)`` → logits ``(N, out_channels)``.
+
+    Example::
+
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.nn import GAT
+        >>> data = karate_club()  # 34 nodes, 156 directed edges, 34 features, 2 classes
+        >>> model = GAT(34, 2)
+        >>> model
+        GAT(34, 2, hidden_channels=8, num_layers=2, heads=8, out_heads=1, dropout=0.6)
+        >>> model(data.x, data.edge_index).shape
+        torch.Size([34, 2])
+        >>> model.embed(data.x, data.edge_index).shape  # 8 heads of 8 units
+        torch.Size([34, 64])
     """
 
     def __init__(self, in_channels: int, out_channels: int, *, hidden_channels: int = 8, heads: int = 8,
                  out_heads: int = 1, num_layers: int = 2, dropout: float = 0.6) -> None:
+        """See :class:`GAT` for the arguments."""
         super().__init__()
         check_model_args("GAT", dropout, in_channels=in_channels, out_channels=out_channels,
                          hidden_channels=hidden_channels, heads=heads, out_heads=out_heads, num_layers=num_layers)

@@ -22,12 +22,44 @@ class GCN(ConvStack):
     out_channels)`` puts the hidden width and the depth first, so a PyG-style positional call such as ``GCN(1433,
     16, 2, 7)`` is a ``TypeError`` here, not another network.
 
+    Args:
+        in_channels: input features per node.
+        out_channels: output logits per node (classes).
+        hidden_channels: width of every hidden layer.
+        num_layers: number of :class:`~gnnlab.nn.conv.GCNConv` layers (hops), at least 1.
+        dropout: drop probability before every layer, in ``[0, 1)``.
+
     Shapes:
         ``x: (N, in_channels)``, ``edge_index: (2, E)`` → logits ``(N, out_channels)``.
+
+    Example::
+
+        >>> import torch
+        >>> import torch.nn.functional as F
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.nn import GCN
+        >>> data = karate_club()  # 34 nodes, 156 directed edges, 34 features, 2 classes
+        >>> model = GCN(34, 2)
+        >>> model
+        GCN(34, 2, hidden_channels=16, num_layers=2, dropout=0.5)
+        >>> optimizer = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
+        >>> for epoch in range(5):
+        ...     optimizer.zero_grad()
+        ...     loss = F.cross_entropy(model(data.x, data.edge_index), data.y)
+        ...     loss.backward()
+        ...     optimizer.step()
+        >>> _ = model.eval()
+        >>> model(data.x, data.edge_index).shape
+        torch.Size([34, 2])
+        >>> GCN(34, 16, 2, 2)  # PyG's positional order (in, hidden, depth, out) is refused
+        Traceback (most recent call last):
+            ...
+        TypeError: ...takes 3 positional arguments but 5 were given
     """
 
     def __init__(self, in_channels: int, out_channels: int, *, hidden_channels: int = 16, num_layers: int = 2,
                  dropout: float = 0.5) -> None:
+        """See :class:`GCN` for the arguments."""
         super().__init__()
         check_model_args("GCN", dropout, in_channels=in_channels, out_channels=out_channels,
                          hidden_channels=hidden_channels, num_layers=num_layers)

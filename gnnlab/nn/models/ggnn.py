@@ -29,12 +29,35 @@ class GGNN(NodeModel):
     positional call in the order of PyG's models (``GGNN(1433, 64, 2, 7)``: in, hidden, depth, out) is a
     ``TypeError``.
 
+    Args:
+        in_channels: input features per node.
+        out_channels: output logits per node (classes).
+        hidden_channels: the state size :math:`d` of the propagation steps.
+        num_layers: number of propagation steps :math:`T`.
+        dropout: drop probability on the input, on :math:`h^{(0)}` and on :math:`h^{(T)}`, in ``[0, 1)``.
+        aggr: the aggregation :math:`\bigoplus` of the messages (see :class:`~gnnlab.nn.conv.GatedGraphConv`).
+        share_weights: one message matrix :math:`W` for all steps (``False``: one per step).
+
     Shapes:
         ``x: (N, in_channels)``, ``edge_index: (2, E)`` → logits ``(N, out_channels)``.
+
+    Example::
+
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.nn import GGNN
+        >>> data = karate_club()  # 34 nodes, 156 directed edges, 34 features, 2 classes
+        >>> model = GGNN(34, 2, hidden_channels=16)
+        >>> model
+        GGNN(34, 2, hidden_channels=16, num_layers=2, aggr=mean, share_weights=True, dropout=0.6)
+        >>> model(data.x, data.edge_index).shape
+        torch.Size([34, 2])
+        >>> model.conv.weight.shape  # one message matrix for both steps
+        torch.Size([16, 16])
     """
 
     def __init__(self, in_channels: int, out_channels: int, *, hidden_channels: int = 64, num_layers: int = 2,
                  dropout: float = 0.6, aggr: str = "mean", share_weights: bool = True) -> None:
+        """See :class:`GGNN` for the arguments."""
         super().__init__()
         check_model_args("GGNN", dropout, in_channels=in_channels, out_channels=out_channels,
                          hidden_channels=hidden_channels, num_layers=num_layers)

@@ -21,12 +21,35 @@ class GraphSAGE(ConvStack):
     out_channels)`` puts the hidden width and the depth first, so a PyG-style positional call such as
     ``GraphSAGE(1433, 64, 2, 7)`` is a ``TypeError`` here, not another network.
 
+    Args:
+        in_channels: input features per node.
+        out_channels: output logits per node (classes).
+        hidden_channels: width of every hidden layer.
+        num_layers: number of :class:`~gnnlab.nn.conv.SAGEConv` layers (hops), at least 1.
+        dropout: drop probability before every layer, in ``[0, 1)``.
+        aggr: the neighbourhood aggregation of every layer, ``"mean"``, ``"sum"``, ``"max"``, ``"min"`` or
+            ``"lstm"`` (see :class:`~gnnlab.nn.conv.SAGEConv`).
+
     Shapes:
         ``x: (N, in_channels)``, ``edge_index: (2, E)`` → logits ``(N, out_channels)``.
+
+    Example::
+
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.nn import GraphSAGE
+        >>> data = karate_club()  # 34 nodes, 156 directed edges, 34 features, 2 classes
+        >>> model = GraphSAGE(34, 2, aggr="max")
+        >>> model
+        GraphSAGE(34, 2, hidden_channels=64, num_layers=2, aggr=max, dropout=0.5)
+        >>> model(data.x, data.edge_index).shape
+        torch.Size([34, 2])
+        >>> model.inference(data.x, data.edge_index, batch_size=8).shape  # layer by layer, 8 targets at a time
+        torch.Size([34, 2])
     """
 
     def __init__(self, in_channels: int, out_channels: int, *, hidden_channels: int = 64, num_layers: int = 2,
                  dropout: float = 0.5, aggr: str = "mean") -> None:
+        """See :class:`GraphSAGE` for the arguments."""
         super().__init__()
         check_model_args("GraphSAGE", dropout, in_channels=in_channels, out_channels=out_channels,
                          hidden_channels=hidden_channels, num_layers=num_layers)

@@ -13,7 +13,27 @@ class InnerProductDecoder(nn.Module):
 
     Shapes:
         ``z: (N, d)``, ``edge_index: (2, K)`` → ``(K,)``; :meth:`forward_all`: ``(N, N)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn import InnerProductDecoder
+        >>> decoder = InnerProductDecoder()
+        >>> z = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+        >>> pairs = torch.tensor([[0, 0], [1, 2]])  # the pairs (0, 1) and (0, 2)
+        >>> decoder(z, pairs, sigmoid=False)  # z_0 . z_1 and z_0 . z_2
+        tensor([0., 1.])
+        >>> torch.allclose(decoder(z, pairs), torch.sigmoid(torch.tensor([0.0, 1.0])))
+        True
+        >>> decoder.forward_all(z, sigmoid=False)
+        tensor([[1., 0., 1.],
+                [0., 1., 1.],
+                [1., 1., 2.]])
     """
+
+    def __init__(self) -> None:
+        """It takes no arguments: see the class docstring."""
+        super().__init__()
 
     def reset_parameters(self) -> None:
         """Nothing to initialise (kept so that every part of a model answers the same call)."""

@@ -26,6 +26,31 @@ class VGAE(GAE):
 
     .. math:: L = L_{\text{recon}} - \frac{1}{N} \cdot \frac{1}{2N} \sum_i \sum_k
               \big(1 + 2\log\sigma_{ik} - \mu_{ik}^2 - \sigma_{ik}^2\big).
+
+    Args:
+        encoder: the module computing :math:`(\mu, \log\sigma)`, as a tuple or one ``(N, 2d)`` tensor.
+        decoder: default :class:`~gnnlab.nn.InnerProductDecoder`.
+        recon: ``"adjacency"`` or ``"sampled"`` (see :class:`GAE`).
+
+    Shapes:
+        ``encode(x: (N, F), edge_index: (2, E))`` → ``(N, d)``; ``mu``, ``logstd``: ``(N, d)``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.data import karate_club
+        >>> from gnnlab.nn import VGAE
+        >>> data = karate_club()  # 34 nodes, 156 directed edges, 34 features
+        >>> model = VGAE.with_gcn(34)  # the encoder's 32 outputs are [mu | logstd]
+        >>> model
+        VGAE(encoder=GCN(34, 32, hidden_channels=32, num_layers=2, dropout=0.0), recon='adjacency')
+        >>> z = model.encode(data.x, data.edge_index)  # a sample in training
+        >>> z.shape, model.mu.shape, model.logstd.shape
+        (torch.Size([34, 16]), torch.Size([34, 16]), torch.Size([34, 16]))
+        >>> model.loss(z, data.edge_index).backward()  # reconstruction + KL / N
+        >>> _ = model.eval()
+        >>> torch.equal(model.encode(data.x, data.edge_index), model.mu)  # the mean in evaluation
+        True
     """
 
     @staticmethod

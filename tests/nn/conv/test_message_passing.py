@@ -369,3 +369,12 @@ def test_update_receives_its_keywords_after_the_fused_product():
     for use_sparse in (True, False):
         layer.use_sparse = use_sparse
         torch.testing.assert_close(layer(x, edge_index, shift), expected)
+
+
+def test_an_error_inspecting_the_methods_is_not_reported_as_a_bad_aggregation():
+    # PyG's inspector reads the module of a layer's message(); a module missing from sys.modules is its KeyError,
+    # which is not about 'aggr' (it was reported as "expected 'aggr' ... (got 'mean')")
+    namespace = {"__name__": "gnnlab_test_module_not_imported", "MessagePassing": MessagePassing}
+    exec("class Layer(MessagePassing):\n    def message(self, x_j):\n        return x_j\n", namespace)
+    with pytest.raises(KeyError, match="gnnlab_test_module_not_imported"):
+        namespace["Layer"](aggr="mean")

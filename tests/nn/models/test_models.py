@@ -140,3 +140,19 @@ def test_accuracy_on_planetoid(request, dataset, cls, options, train, threshold)
     model = cls(data.num_features, int(data.y.max()) + 1, **options)
     history = fit_node_classifier(model, data, seed=0, verbose=False, **train)
     assert history["best_test_acc"] >= threshold
+
+
+def test_repr_of_a_model_without_hidden_layers_or_dropout():
+    from gnnlab.nn.models._base import NodeModel
+
+    class Linear1(NodeModel):
+        def __init__(self, in_channels, out_channels):
+            super().__init__()
+            self.in_channels, self.out_channels = in_channels, out_channels
+            self.lin = torch.nn.Linear(in_channels, out_channels)
+
+        def _run(self, x, edge_index, edge_weight):
+            return self.lin(x), x
+
+    assert repr(Linear1(3, 2)) == "Linear1(3, 2)"
+    assert repr(GCN(5, 3)) == "GCN(5, 3, hidden_channels=16, num_layers=2, dropout=0.5)"
