@@ -5,6 +5,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+# plain data: building the parser imports neither PyTorch nor the library (gnnlab --help stays fast)
+from gnnlab._catalog import DATASETS, GNN_MODELS, TASKS
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports bad arguments as one line and exit code 2, without a traceback."""
@@ -14,15 +17,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _datasets(args: argparse.Namespace) -> int:
-    from gnnlab.data import load_planetoid
+    from gnnlab._catalog import DATASET_SIZES, DATASETS, default_root
 
     print("| dataset | nodes | edges | features | classes | train/val/test |")
     print("|---|---|---|---|---|---|")
     for name in args.datasets:
-        data = load_planetoid(name)
-        split = "/".join(str(int(m.sum())) for m in (data.train_mask, data.val_mask, data.test_mask))
-        print(f"| {data.name} | {data.num_nodes} | {data.num_edges} | {data.num_features} | "
-              f"{int(data.y.max()) + 1} | {split} |")
+        size = DATASET_SIZES[name]
+        print(f"| {DATASETS[name]} | {size['nodes']} | {size['edges']} | {size['features']} | {size['classes']} | "
+              f"{'/'.join(map(str, size['split']))} |")
+    print(f"\nfiles: {default_root()} (gnnlab.data.load_planetoid(name) reads them; $GNNLAB_DATA or root= for "
+          "another copy)")
     return 0
 
 
@@ -132,22 +136,24 @@ def _embed(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from gnnlab.experiments import TASKS, compare, parse_overrides
-
+    # the names, against the catalog: a typo is refused at once, before PyTorch is imported (the library checks
+    # them again for its own callers)
     task = TASKS[args.task]
     for option, names, valid in (("--methods", args.methods, task.methods), ("--datasets", args.datasets,
                                                                               task.datasets)):
         for name in names or ():
             if name not in valid:
                 args.parser.error(f"argument {option}: invalid choice: {name!r} (choose from "
-                                  f"{', '.join(valid)} for --task {task.name})")
-    methods, datasets = args.methods or list(task.methods), args.datasets or list(task.datasets)
+                                  f"{', '.join(valid)} for --task {args.task})")
     if args.split is not None and args.split not in task.splits:
         args.parser.error(f"argument --split: invalid choice: {args.split!r} (choose from {', '.join(task.splits)})")
-    overrides = parse_overrides(args.set, task.name, methods=methods)
-    result = compare(methods, datasets, split=args.split or next(iter(task.splits)), seeds=args.seeds,
-                     device=args.device, run_name=args.run_name, out_dir=args.out_dir, quick=args.quick,
-                     verbose=not args.quiet, tsne=not args.no_tsne, task=task, overrides=overrides)
+
+    from gnnlab.experiments import compare, parse_overrides
+
+    overrides = parse_overrides(args.set, args.task, methods=args.methods)
+    result = compare(args.methods, args.datasets, split=args.split, seeds=args.seeds, device=args.device,
+                     run_name=args.run_name, out_dir=args.out_dir, quick=args.quick, verbose=not args.quiet,
+                     tsne=not args.no_tsne, task=args.task, overrides=overrides)
     print(result["table"])
     written = [result[key].name for key in result if key.endswith("_plot")]
     print(f"results in {result['folder']}: {', '.join(['summary.md', 'runs.csv', 'runs.json', *written])}")
@@ -155,7 +161,6 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _add_datasets_command(commands) -> None:
-    from gnnlab.data import DATASETS
 
     info = commands.add_parser("datasets", help="describe the bundled datasets",
                                description="Print the size and public split of the bundled datasets.")
@@ -169,8 +174,6 @@ _SET_HELP = ("override a config value, typed like the TOML's own (repeatable): -
 
 
 def _add_compare_command(commands) -> None:
-    from gnnlab.experiments import TASKS
-
     def listing(field: str) -> str:
         return "; ".join(f"{name}: {', '.join(getattr(task, field))}" for name, task in TASKS.items())
 
@@ -201,8 +204,6 @@ def _add_compare_command(commands) -> None:
 
 
 def _add_train_command(commands) -> None:
-    from gnnlab.data import DATASETS
-    from gnnlab.experiments.methods import GNN_MODELS
 
     train = commands.add_parser("train", help="train one GNN on one dataset",
                                 description="Train a GNN with its paper's hyper-parameters (the TOML files in "
@@ -234,7 +235,6 @@ def _add_train_command(commands) -> None:
 
 
 def _add_embed_command(commands) -> None:
-    from gnnlab.data import DATASETS
 
     embed = commands.add_parser("embed", help="learn DeepWalk or node2vec embeddings and save them",
                                 description="Fit DeepWalk or node2vec on a dataset and save the (N, d) array.")

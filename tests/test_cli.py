@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -88,3 +90,35 @@ def test_compare_task_option(capsys):
     with pytest.raises(SystemExit):
         main(["compare", "--help"])
     assert "--task {node" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["compare", "--help"], ["train", "--help"], ["datasets"]])
+def test_help_and_datasets_do_not_load_torch(argv):
+    # the parser is built from gnnlab._catalog (plain data); PyTorch alone takes seconds to import
+    code = ("import sys, runpy\nsys.argv = ['gnnlab', *sys.argv[1:]]\ntry:\n    runpy.run_module('gnnlab', "
+            "run_name='__main__')\nexcept SystemExit as stop:\n    assert stop.code in (0, None), stop.code\n"
+            "heavy = sorted(m for m in ('torch', 'torch_geometric', 'numpy', 'gnnlab.nn', 'gnnlab.data') "
+            "if m in sys.modules)\nassert not heavy, heavy\n")
+    result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip()
+
+
+def test_the_catalog_describes_what_the_library_loads_and_runs():
+    from gnnlab import _catalog, nn
+    from gnnlab.data import DATASETS, load_planetoid, num_classes
+    from gnnlab.experiments import TASKS
+    from gnnlab.experiments.methods import GNN_MODELS
+
+    assert DATASETS == _catalog.DATASETS and GNN_MODELS == _catalog.GNN_MODELS
+    assert all(isinstance(getattr(nn, name), type) for name in GNN_MODELS.values())
+    for name, size in _catalog.DATASET_SIZES.items():
+        data = load_planetoid(name)
+        split = tuple(int(mask.sum()) for mask in (data.train_mask, data.val_mask, data.test_mask))
+        assert (data.num_nodes, data.num_edges, data.num_features, num_classes(data), split) == (
+            size["nodes"], size["edges"], size["features"], size["classes"], size["split"]), name
+    assert list(TASKS) == list(_catalog.TASKS)
+    for name, info in _catalog.TASKS.items():
+        task = TASKS[name]
+        assert (tuple(task.methods), tuple(task.datasets), tuple(task.splits), task.description) == (
+            info.methods, info.datasets, info.splits, info.description), name

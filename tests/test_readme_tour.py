@@ -1,4 +1,4 @@
-"""The README's short tour runs as written, and seeded as it is, gives the same accuracy in two fresh processes."""
+"""The README's quick start runs as written, and seeded as it is, gives the same accuracy in two fresh processes."""
 from __future__ import annotations
 
 import os
@@ -13,9 +13,9 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def _tour() -> str:
-    section = README.read_text(encoding="utf-8").split("## A short tour", 1)[1].split("\n#", 1)[0]
+    section = README.read_text(encoding="utf-8").split("## Quick start", 1)[1].split("\n#", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    assert len(blocks) == 1, "the tour is one complete example"
+    assert len(blocks) == 1, "the quick start is one complete example"
     return blocks[0]
 
 
@@ -36,4 +36,4 @@ def test_the_tour_runs_and_its_seeded_accuracy_repeats_in_a_fresh_process():
     accuracy = float(whole[0])
     assert accuracy == float(again[0])  # the same weights, dropout and result in another process
     assert accuracy >= 0.79  # ~0.82 (Kipf & Welling 81.5): seeds 0-7 gave 0.813-0.829, 0-3 alike under default
-    assert len(whole) >= 2 and whole[1].strip()  # the embedding's evaluation printed something
+    assert float(whole[1]) >= 0.65  # node2vec + logistic regression: 0.732 (seed 0); DeepWalk's paper: 67.2

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import pickle
-from importlib import resources
 from pathlib import Path
 
 from torch_geometric.data import Data
@@ -15,39 +14,28 @@ from torch_geometric.datasets import Planetoid
 from torch_geometric.io.planetoid import read_file
 from torch_geometric.transforms import NormalizeFeatures
 
+# the names and the folders are plain data the command line reads too (without importing PyTorch)
+from gnnlab._catalog import DATASETS, PLANETOID_SOURCE, bundled_root, default_root
 from gnnlab.data.split import random_split
 from gnnlab.utils.validation import check_choice, describe, fail
 
-#: canonical names of the bundled datasets, by their lower-case spelling
-DATASETS = {"cora": "Cora", "citeseer": "CiteSeer"}
 _RAW_PARTS = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
-_SOURCE = "https://github.com/kimiyoung/planetoid/tree/master/data"
-
-
-def bundled_root() -> Path:
-    """The folder of the Planetoid files shipped with gnnlab: the package ``gnnlab.datasets`` when gnnlab is
-    installed, the repository's ``datasets/`` when it runs from a source checkout on ``PYTHONPATH``."""
-    try:
-        return Path(str(resources.files("gnnlab.datasets")))
-    except ModuleNotFoundError:  # not installed: datasets/ sits beside the gnnlab/ package folder
-        checkout = Path(__file__).resolve().parents[2] / "datasets"
-        if (checkout / "LICENSE.planetoid").is_file():
-            return checkout
-        raise FileNotFoundError(
-            f"gnnlab's bundled Planetoid files are missing: the package 'gnnlab.datasets' is not installed and "
-            f"{checkout} is not a gnnlab checkout's datasets/ folder (no LICENSE.planetoid there). Reinstall gnnlab, "
-            f"or point $GNNLAB_DATA (or root=) at a folder holding <Name>/raw/ind.<name>.* from {_SOURCE}"
-        ) from None
-
-
-def default_root() -> Path:
-    """Where datasets live: ``$GNNLAB_DATA`` if set, else the files bundled with gnnlab (:func:`bundled_root`)."""
-    env = os.environ.get("GNNLAB_DATA")
-    return Path(env).expanduser() if env else bundled_root()
+_SOURCE = PLANETOID_SOURCE
 
 
 def raw_file_names(name: str) -> list[str]:
-    """The eight Planetoid raw files of dataset ``name`` (``ind.cora.x``, ...)."""
+    """The eight Planetoid raw files of dataset ``name`` (``ind.cora.x``, ...).
+
+    Args:
+        name: the dataset's name, any case (``"Cora"``, ``"citeseer"``...); the file names use it in lower case.
+
+    Example::
+
+        >>> from gnnlab.data.planetoid import raw_file_names
+        >>> raw_file_names("Cora")
+        ['ind.cora.x', 'ind.cora.tx', 'ind.cora.allx', 'ind.cora.y', 'ind.cora.ty', 'ind.cora.ally',
+         'ind.cora.graph', 'ind.cora.test.index']
+    """
     return [f"ind.{name.lower()}.{part}" for part in _RAW_PARTS]
 
 
@@ -110,6 +98,19 @@ def load_planetoid(
 
     The raw files are read from disk only: nothing is downloaded. Missing files raise
     :class:`FileNotFoundError` and unreadable ones :class:`ValueError`, naming the file.
+
+    Example::
+
+        >>> from gnnlab.data import load_planetoid, num_classes
+        >>> data = load_planetoid("cora")
+        >>> data
+        Data(x=[2708, 1433], edge_index=[2, 10556], y=[2708], train_mask=[2708], val_mask=[2708],
+             test_mask=[2708], name='Cora')
+        >>> num_classes(data), int(data.train_mask.sum()), int(data.val_mask.sum()), int(data.test_mask.sum())
+        (7, 140, 500, 1000)
+        >>> data = load_planetoid("cora", split="random", seed=1)  # stratified 60/20/20
+        >>> int(data.train_mask.sum()), int(data.val_mask.sum()), int(data.test_mask.sum())
+        (1625, 542, 541)
     """
     who = "load_planetoid"
     if not isinstance(name, str) or name.lower() not in DATASETS:
@@ -146,7 +147,17 @@ def load_planetoid(
 
 
 def num_classes(data: Data) -> int:
-    """The number of classes of a node-classification ``Data`` (largest label + 1)."""
+    """The number of classes of a node-classification ``Data`` (largest label + 1).
+
+    Args:
+        data: a ``Data`` with integer node labels ``y`` (0 when ``y`` is empty).
+
+    Example::
+
+        >>> from gnnlab.data import karate_club, num_classes
+        >>> num_classes(karate_club())
+        2
+    """
     return int(data.y.max()) + 1 if data.y.numel() else 0
 
 

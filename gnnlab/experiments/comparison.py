@@ -34,8 +34,8 @@ class Comparison:
     with others, or after a method's config file changed, is refused rather than mixing two settings.
 
     Args:
-        methods, datasets: from ``task.methods`` and ``task.datasets``.
-        split: one of ``task.splits``.
+        methods, datasets: from ``task.methods`` and ``task.datasets`` (default: all of them).
+        split: one of ``task.splits`` (default: the task's first).
         seeds: seeds per cell (deterministic methods on a fixed split run once, see :meth:`runs`).
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ...
         run_name, out_dir: the results go to ``out_dir/run_name``.
@@ -46,16 +46,37 @@ class Comparison:
             (``{"gcn.hidden_channels": 64}``), applied to the configs read from the package.
         configs: method -> config, for methods whose config is not a file of the package (scripts that add
             methods to a task); overrides and ``quick`` apply to them too.
+
+    Example::
+
+        >>> import tempfile
+        >>> from gnnlab.experiments import Comparison
+        >>> with tempfile.TemporaryDirectory() as out_dir:
+        ...     comparison = Comparison(["gcn", "labelprop"], ["cora"], seeds=2, device="cpu", out_dir=out_dir,
+        ...                             quick=True, verbose=False)
+        ...     print(comparison.cells())  # labelprop is deterministic: one seed on the public split
+        ...     print(comparison.columns)
+        ...     comparison = Comparison(["labelprop"], ["cora"], device="cpu", out_dir=out_dir, run_name="fast",
+        ...                             quick=True, verbose=False)
+        ...     rows = comparison.run()  # a fraction of a second; GNNs take longer
+        ...     print(len(rows), rows[0]["method"], sorted(path.name for path in comparison.folder.iterdir()))
+        [('gcn', 'cora', 'public', 0), ('gcn', 'cora', 'public', 1), ('labelprop', 'cora', 'public', 0)]
+        ('method', 'dataset', 'split', 'seed', 'accuracy', 'train_time', 'device')
+        1 labelprop ['runs.csv', 'runs.json']
     """
 
-    def __init__(self, methods: Sequence[str], datasets: Sequence[str], split: str = "public", seeds: int = 3,
+    def __init__(self, methods: Sequence[str] | None = None, datasets: Sequence[str] | None = None,
+                 split: str | None = None, seeds: int = 3,
                  device: str = "auto", run_name: str = "default", out_dir: str | os.PathLike = "results",
                  quick: bool = False, verbose: bool = True, task: Task | str = NODE,
                  overrides: Mapping[str, Any] | None = None,
                  configs: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-        who = "gnnlab compare"
+        who = type(self).__name__
         if isinstance(task, str):
             task = TASKS[check_choice(who, "task", task, list(TASKS))]
+        methods = list(task.methods) if methods is None else methods
+        datasets = list(task.datasets) if datasets is None else datasets
+        split = next(iter(task.splits)) if split is None else split
         if not methods:
             fail(who, f"at least one method from {list(task.methods)}", "none")
         for method in methods:
@@ -87,7 +108,7 @@ class Comparison:
             probe.write_text("")
             probe.unlink()
         except OSError as error:
-            fail("gnnlab compare", "a writable output directory ('out_dir')", f"{self.folder}: {error.strerror}")
+            fail(type(self).__name__, "a writable output directory ('out_dir')", f"{self.folder}: {error.strerror}")
         # temporary files of a run killed mid-write (this run name has one writer)
         for written in ("runs.json", "runs.csv", "embeddings/*.npy", "predictions/*.npy"):
             remove_stale_temporaries(self.folder / written)
@@ -106,15 +127,15 @@ class Comparison:
         try:
             record = json.loads(path.read_text())
         except json.JSONDecodeError as error:
-            fail("gnnlab compare", f"a readable '{path}' to resume from (delete it to start over)", str(error))
+            fail(type(self).__name__, f"a readable '{path}' to resume from (delete it to start over)", str(error))
         # a record of gnnlab 0.1.0 is the bare list of node-classification rows
         rows = record if isinstance(record, list) else record["rows"]
         if isinstance(record, dict):
             stored = {key: record.get(key) for key in self.settings}
             if stored != self.settings:
-                fail("gnnlab compare", f"the settings that run '{self.folder.name}' was started with, to resume "
-                     f"it ({stored}); results of other settings are never mixed into one run: use another "
-                     "--run-name (or the same --task, --quick and --set)", self.settings)
+                fail(type(self).__name__, f"the settings that run '{self.folder.name}' was started with, to "
+                     f"resume it ({stored}); results of other settings are never mixed into one run: use another "
+                     "run_name (or the same task, quick and overrides)", self.settings)
         unique: dict[tuple, dict[str, Any]] = {}
         for row in rows:
             unique[self.key(row)] = row
@@ -124,9 +145,9 @@ class Comparison:
         for method in self.methods:
             stored, current = self._stored_configs.get(method), _plain(self.configs[method])
             if method in finished and stored is not None and stored != current:
-                fail("gnnlab compare", f"the config of '{method}' that run '{self.folder.name}' was started with, "
-                     f"to resume it ({stored}); its finished cells are never mixed with cells of another config: "
-                     "use another --run-name (or restore the config)", current)
+                fail(type(self).__name__, f"the config of '{method}' that run '{self.folder.name}' was started "
+                     f"with, to resume it ({stored}); its finished cells are never mixed with cells of another "
+                     "config: use another run_name (or restore the config)", current)
         return list(unique.values())
 
     @staticmethod
@@ -203,7 +224,8 @@ def _plain(config: Mapping[str, Any]) -> Any:
     return json.loads(json.dumps(config, default=repr))
 
 
-def compare(methods: Sequence[str], datasets: Sequence[str], split: str = "public", seeds: int = 3,
+def compare(methods: Sequence[str] | None = None, datasets: Sequence[str] | None = None, split: str | None = None,
+            seeds: int = 3,
             device: str = "auto", run_name: str = "default", out_dir: str | os.PathLike = "results",
             quick: bool = False, verbose: bool = True, tsne: bool = True, task: Task | str = NODE,
             overrides: Mapping[str, Any] | None = None,
@@ -213,6 +235,34 @@ def compare(methods: Sequence[str], datasets: Sequence[str], split: str = "publi
 
     Returns ``{"table": the Markdown, "folder", "summary", "csv", "json", "<plot>_plot": path, ...}`` (the plots
     that were written).
+
+    Args:
+        methods: method names from ``task.methods`` (e.g. ``["gcn", "gat"]``; default: all of them).
+        datasets: dataset names from ``task.datasets`` (``["cora", "citeseer"]``; default: all of them).
+        split: one of ``task.splits`` (``"public"`` or ``"random"`` for node classification; default: the
+            task's first).
+        seeds: seeds per cell (deterministic methods on a fixed split run once).
+        device: ``"auto"``, ``"cpu"``, ``"cuda"``, ...
+        run_name: the run's folder name under ``out_dir``; running it again resumes it.
+        out_dir: the folder of all runs.
+        quick: tiny epochs and walks (:data:`~gnnlab.experiments.config.QUICK`): a smoke test.
+        verbose: a progress bar.
+        tsne: also draw the t-SNE plot of the embeddings (node classification; the slowest plot).
+        task: a :class:`~gnnlab.experiments.Task` or its name (default: node classification).
+        overrides: config overrides from :func:`~gnnlab.experiments.parse_overrides`.
+        configs: method -> config for methods without a config file of the package (as :class:`Comparison`).
+
+    Example::
+
+        >>> import tempfile
+        >>> from gnnlab.experiments import compare
+        >>> with tempfile.TemporaryDirectory() as out_dir:
+        ...     written = compare(["labelprop"], ["cora"], seeds=1, device="cpu", out_dir=out_dir, quick=True,
+        ...                       verbose=False, tsne=False)
+        ...     print(sorted(written))
+        ...     print(written["table"].splitlines()[0])
+        ['accuracy_plot', 'csv', 'curves_plot', 'folder', 'json', 'summary', 'table']
+        | method | Cora (ours) | Cora (published) | Cora vs best |
     """
     comparison = Comparison(methods, datasets, split, seeds, device, run_name, out_dir, quick, verbose, task,
                             overrides, configs)

@@ -34,7 +34,17 @@ def _config_folder(task: str) -> Any:
 
 
 def config_methods(task: str = "node") -> list[str]:
-    """The methods that have a config file for ``task`` (sorted)."""
+    """The methods that have a config file for ``task`` (sorted).
+
+    Args:
+        task: a task's name (``"node"``, ``"link"``): the folder ``gnnlab/experiments/configs/<task>/``.
+
+    Example::
+
+        >>> from gnnlab.experiments.config import config_methods
+        >>> config_methods("node")
+        ['deepwalk', 'gat', 'gcn', 'ggnn', 'labelprop', 'logreg', 'mlp', 'node2vec', 'sage']
+    """
     return sorted(entry.name[:-5] for entry in _config_folder(task).iterdir()
                   if entry.name.endswith(".toml") and entry.name != "published.toml")
 
@@ -46,6 +56,24 @@ def load_config(method: str, quick: bool = False, task: str = "node",
     ``quick`` replaces epochs, walk counts and patience by the tiny values of :data:`QUICK` (and drops early
     stopping); ``overrides`` (from :func:`parse_overrides`, ``{"gcn.hidden_channels": 64}``) are applied last,
     to the entries that name ``method``.
+
+    Args:
+        method: a method with a config file for ``task`` (:func:`config_methods`), e.g. ``"gcn"``.
+        quick: use the tiny values of :data:`QUICK` (a smoke test, not a measurement).
+        task: the task's name (``"node"`` or ``"link"``).
+        overrides: ``{"method.key": value}`` or ``{"method.table.key": value}``; entries of other methods are
+            ignored.
+
+    Example::
+
+        >>> from gnnlab.experiments import load_config
+        >>> config = load_config("gcn")
+        >>> sorted(config), sorted(config["train"])
+        (['model', 'train'], ['epochs', 'lr', 'weight_decay'])
+        >>> load_config("gcn", quick=True)["train"]["epochs"]
+        5
+        >>> load_config("gcn", overrides={"gcn.hidden_channels": 64, "gat.dropout": 0.1})["model"]["hidden_channels"]
+        64
     """
     entry = _config_folder(task) / f"{method}.toml"
     if not entry.is_file():
@@ -58,7 +86,23 @@ def resolve_config(config: Mapping[str, Mapping[str, Any]], method: str, quick: 
                    overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A copy of ``config`` with, in this order, the tiny values of :data:`QUICK` for the keys it has (if
     ``quick``) and the ``overrides`` of ``method``; a key left at ``None`` (``--quick``'s early stopping) is
-    dropped, so the trainer's default (none) applies."""
+    dropped, so the trainer's default (none) applies.
+
+    Args:
+        config: ``{"model": {...}, "train": {...}}`` (any tables), as read from a method's TOML file; not modified.
+        method: the method's name, which the keys of ``overrides`` start with.
+        quick: use the tiny values of :data:`QUICK` for the keys ``config`` has.
+        overrides: ``{"method.key": value}`` or ``{"method.table.key": value}`` (as :func:`apply_overrides`).
+
+    Example::
+
+        >>> from gnnlab.experiments.config import resolve_config
+        >>> config = {"model": {"hidden_channels": 16}, "train": {"epochs": 200, "early_stopping": 100}}
+        >>> resolve_config(config, "gcn", quick=True)  # QUICK's early_stopping is None: dropped
+        {'model': {'hidden_channels': 16}, 'train': {'epochs': 5}}
+        >>> resolve_config(config, "gcn", overrides={"gcn.epochs": 10, "gat.epochs": 1})
+        {'model': {'hidden_channels': 16}, 'train': {'epochs': 10, 'early_stopping': 100}}
+    """
     config = {name: {key: QUICK.get(key, value) if quick else value for key, value in table.items()}
               for name, table in config.items()}
     config = apply_overrides(config, method, overrides or {})
@@ -66,7 +110,24 @@ def resolve_config(config: Mapping[str, Mapping[str, Any]], method: str, quick: 
 
 
 def load_published(task: str = "node") -> dict[str, Any]:
-    """The published figures of ``task`` (``configs/<task>/published.toml``); ``{"sources": {}}`` if it has none."""
+    """The published figures of ``task`` (``configs/<task>/published.toml``); ``{"sources": {}}`` if it has none.
+
+    Args:
+        task: the task's name (``"node"`` or ``"link"``).
+
+    Returns:
+        ``{"sources": {key: citation}, "<dataset>": {"<method>": {"<metric>": value, "source": key}}}``, the
+        figures in percent.
+
+    Example::
+
+        >>> from gnnlab.experiments import load_published
+        >>> published = load_published("node")
+        >>> sorted(published)
+        ['citeseer', 'cora', 'sources']
+        >>> published["cora"]["gcn"]
+        {'accuracy': 81.5, 'source': 'kipf2017'}
+    """
     entry = resources.files("gnnlab.experiments") / "configs" / task / "published.toml"
     if not entry.is_file():
         return {"sources": {}}
@@ -74,7 +135,23 @@ def load_published(task: str = "node") -> dict[str, Any]:
 
 
 def apply_overrides(config: dict[str, Any], method: str, overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``config`` with the ``overrides`` of ``method`` (keys ``method.key`` or ``method.table.key``)."""
+    """A copy of ``config`` with the ``overrides`` of ``method`` (keys ``method.key`` or ``method.table.key``).
+
+    Args:
+        config: the method's config, ``{"model": {...}, "train": {...}}``; not modified.
+        method: the method's name; overrides of other methods are skipped.
+        overrides: ``{"method.key": value}`` (the one table holding ``key``) or ``{"method.table.key": value}``;
+            a key that ``config`` does not have raises a ``ValueError`` listing the valid ones.
+
+    Example::
+
+        >>> from gnnlab.experiments.config import apply_overrides
+        >>> config = {"model": {"hidden_channels": 16}, "train": {"lr": 0.01}}
+        >>> apply_overrides(config, "gcn", {"gcn.lr": 0.05, "gcn.model.hidden_channels": 32, "gat.lr": 0.5})
+        {'model': {'hidden_channels': 32}, 'train': {'lr': 0.05}}
+        >>> config["train"]["lr"]  # left as it was
+        0.01
+    """
     config = copy.deepcopy(config)
     for name, value in overrides.items():
         owner, _, key = name.partition(".")
@@ -93,7 +170,7 @@ def _locate(config: dict[str, Any], method: str, key: str) -> tuple[str, str]:
     if len(owners) == 1:
         return owners[0], name
     got = f"'{method}.{key}'" + (" (in several tables: name one, as 'method.table.key')" if owners else "")
-    fail("--set", f"a key of {method}'s config ({', '.join(f'{method}.{v}' for v in valid) or 'it has none'})",
+    fail("overrides", f"a key of {method}'s config ({', '.join(f'{method}.{v}' for v in valid) or 'it has none'})",
          got)
 
 
@@ -105,6 +182,24 @@ def parse_overrides(assignments: Iterable[str], task: str = "node",
     ``[64, 32]`` or ``64,32``). An unknown method, key or a value of the wrong type raises a ``ValueError``
     that lists the valid choices. ``methods`` limits the methods that may be named (the ones being run);
     with ``default_method`` a bare ``key=value`` refers to it.
+
+    Args:
+        assignments: strings ``"METHOD.KEY=VALUE"`` (or ``"METHOD.TABLE.KEY=VALUE"``), as ``--set`` takes them.
+        task: the task whose config files give the methods, keys and types (``"node"`` or ``"link"``).
+        methods: the methods that may be named (default: every method with a config file for ``task``).
+        default_method: the method a bare ``"KEY=VALUE"`` refers to (``None``: a method must be named).
+
+    Example::
+
+        >>> from gnnlab.experiments import parse_overrides
+        >>> parse_overrides(["gcn.hidden_channels=64", "gat.dropout=0.5"])
+        {'gcn.hidden_channels': 64, 'gat.dropout': 0.5}
+        >>> parse_overrides(["lr=0.05"], default_method="gcn")
+        {'gcn.lr': 0.05}
+        >>> parse_overrides(["gcn.hidden_channels=wide"])
+        Traceback (most recent call last):
+            ...
+        ValueError: 'overrides' expected 'gcn.hidden_channels' to be an integer (its config value is 16) (got 'wide')
     """
     known = config_methods(task)
     allowed = known if methods is None else list(methods)
@@ -115,9 +210,9 @@ def parse_overrides(assignments: Iterable[str], task: str = "node",
         if not dot and default_method is not None:
             method, key = default_method, method
         if not equals or not key:
-            fail("--set", "METHOD.KEY=VALUE (e.g. gcn.hidden_channels=64)", repr(assignment))
+            fail("overrides", "METHOD.KEY=VALUE (e.g. gcn.hidden_channels=64)", repr(assignment))
         if method not in allowed:
-            fail("--set", f"a method from {allowed}" + ("" if methods is None else " (the ones being run)"),
+            fail("overrides", f"a method from {allowed}" + ("" if methods is None else " (the ones being run)"),
                  repr(method))
         config = load_config(method, task=task)
         table, name = _locate(config, method, key)
@@ -160,7 +255,7 @@ def _coerce(value: Any, default: Any, name: str, text: str, shown: Any) -> Any:
     if not ok:
         kind = _TYPE_NAMES.get(type(default), type(default).__name__)
         kind = f"a list of {kind.removeprefix('a ').removeprefix('an ')}s" if isinstance(shown, list) else kind
-        fail("--set", f"'{name}' to be {kind} (its config value is {shown!r})", repr(text))
+        fail("overrides", f"'{name}' to be {kind} (its config value is {shown!r})", repr(text))
     return value
 
 

@@ -14,13 +14,31 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
+from gnnlab import _catalog
 from gnnlab.data.planetoid import num_classes
 from gnnlab.utils.validation import fail
 
 
 @dataclass
 class MethodResult:
-    """What one run of a method reports: its scores on the test set and how it got them."""
+    """What one run of a method reports: its scores on the test set and how it got them.
+
+    Args:
+        scores: metric name -> value in :math:`[0, 1]`, e.g. ``{"accuracy": 0.815}``; the task names the metrics
+            it expects.
+        train_time: seconds the method took (training and, for embeddings, the classifier).
+        device: the device it ran on, as a string (``"cpu"``, ``"cuda:0"``).
+        curve: per-epoch validation accuracy (or AUC), for training curves; empty when there are no epochs.
+        embedding: ``(N, d)`` node representations for t-SNE plots, or ``None``.
+        predictions: ``(2, K)`` test scores and true labels for ROC curves (link prediction), or ``None``.
+
+    Example::
+
+        >>> from gnnlab.experiments import MethodResult
+        >>> result = MethodResult({"accuracy": 0.815}, train_time=1.5, device="cpu")
+        >>> result.scores["accuracy"], result.curve, result.embedding is None
+        (0.815, [], True)
+    """
 
     #: metric name -> value in [0, 1], e.g. ``{"accuracy": 0.815}``; the task names the metrics it expects
     scores: dict[str, float]
@@ -143,7 +161,7 @@ def _labelprop(data: Data, config: dict[str, Any], seed: int, device: torch.devi
 
 
 #: the GNN methods (``gnnlab train`` trains these) -> their class in :mod:`gnnlab.nn`
-GNN_MODELS = {"gcn": "GCN", "sage": "GraphSAGE", "gat": "GAT", "ggnn": "GGNN"}
+GNN_MODELS = _catalog.GNN_MODELS
 
 #: method name -> runner, in the order the tables list them
 METHODS: dict[str, Callable[..., MethodResult]] = {

@@ -14,6 +14,7 @@ from typing import Any
 
 from torch_geometric.data import Data
 
+from gnnlab import _catalog
 from gnnlab.data.planetoid import DATASETS, load_planetoid
 from gnnlab.experiments.methods import DETERMINISTIC, METHODS, MethodResult
 from gnnlab.experiments.report import plot_curves, plot_scores, plot_tsne
@@ -42,6 +43,18 @@ class Task:
         plots: ``(name, function)``: the comparison writes ``<name>.png`` with each.
         published_split: the split the published figures were measured on (shown only beside that split).
         published_note: what the published figures are, for the note under the table.
+
+    Example::
+
+        >>> import dataclasses
+        >>> from gnnlab.experiments import NODE, TASKS
+        >>> sorted(TASKS), NODE.name, NODE.primary, list(NODE.datasets)
+        (['link', 'node'], 'node', 'accuracy', ['cora', 'citeseer'])
+        >>> NODE.runs_per_split("logreg", "public", seeds=3), NODE.runs_per_split("gcn", "public", seeds=3)
+        (1, 3)
+        >>> fast = dataclasses.replace(NODE, methods={"labelprop": NODE.methods["labelprop"]}, plots=())
+        >>> list(fast.methods), fast.metrics
+        (['labelprop'], {'accuracy': 'test accuracy (%)'})
     """
 
     name: str
@@ -73,8 +86,8 @@ def _load_node_data(dataset: str, split: str, seed: int) -> Data:
 #: node classification on Cora and CiteSeer: the public Planetoid split, or a stratified 60/20/20 split per seed
 NODE = Task(
     name="node",
-    description="node classification",
-    methods=METHODS,
+    description=_catalog.TASKS["node"].description,
+    methods={name: METHODS[name] for name in _catalog.TASKS["node"].methods},
     datasets=DATASETS,
     load_data=_load_node_data,
     splits={"public": False, "random": True},
@@ -96,8 +109,8 @@ def _link_task() -> Task:
 
     return Task(
         name="link",
-        description="link prediction",
-        methods=LINK_METHODS,
+        description=_catalog.TASKS["link"].description,
+        methods={name: LINK_METHODS[name] for name in _catalog.TASKS["link"].methods},
         datasets=DATASETS,
         load_data=_load_link_data,
         splits={"random": True},

@@ -143,7 +143,9 @@ def test_neither_installed_nor_a_checkout_says_so(monkeypatch, tmp_path):
         raise ModuleNotFoundError(f"No module named {anchor!r}")
 
     monkeypatch.setattr(resources, "files", not_installed)
-    monkeypatch.setattr(planetoid, "__file__", str(tmp_path / "gnnlab" / "data" / "planetoid.py"))
+    from gnnlab import _catalog
+
+    monkeypatch.setattr(_catalog, "__file__", str(tmp_path / "gnnlab" / "_catalog.py"))
     (tmp_path / "datasets").mkdir()  # some other project's folder of that name
     with pytest.raises(FileNotFoundError, match="gnnlab.datasets") as info:
         planetoid.bundled_root()
@@ -160,6 +162,9 @@ def test_bundled_files_are_processed_into_the_user_cache(tmp_path, monkeypatch, 
 
 def test_missing_bundled_files_say_to_reinstall(tmp_path, monkeypatch, no_network):
     monkeypatch.delenv("GNNLAB_DATA", raising=False)
+    from gnnlab import _catalog
+
+    monkeypatch.setattr(_catalog, "bundled_root", lambda: tmp_path)
     monkeypatch.setattr(planetoid, "bundled_root", lambda: tmp_path)
     with pytest.raises(FileNotFoundError) as info:
         load_planetoid("citeseer")

@@ -109,7 +109,7 @@ def test_overrides_are_recorded_shown_and_never_mixed(tmp_path, capsys):
         assert main(QUICK + ["--out-dir", str(tmp_path), "--run-name", "o", "--datasets", "cora",
                              "--methods", "gcn", *other]) == 2
         error = capsys.readouterr().err.strip()
-        assert "use another --run-name" in error and len(error.splitlines()) == 1
+        assert "use another run_name" in error and len(error.splitlines()) == 1
     assert json.loads((tmp_path / "o" / "runs.json").read_text()) == record
 
 
@@ -218,7 +218,7 @@ def test_a_new_task_plugs_into_the_runner_report_and_record(tmp_path):
     assert "| method | Small (ours) | Small (published) |" in table
     with pytest.raises(ValueError, match="'methods' to be one of \\['a', 'b'\\]"):
         Comparison(["gcn"], ["small"], split="edges", out_dir=tmp_path, task=task, configs=configs)
-    with pytest.raises(ValueError, match="use another --run-name"):
+    with pytest.raises(ValueError, match="use another run_name"):
         Comparison(["a"], ["small"], split="edges", out_dir=tmp_path, run_name="t", task=task, configs=configs)
 
 
@@ -344,7 +344,7 @@ def test_resume_refuses_a_method_whose_config_changed(tmp_path, monkeypatch, cap
         return config
 
     monkeypatch.setattr(comparison, "load_config", edited)
-    with pytest.raises(ValueError, match="the config of 'gcn' that run 'c' was started with.*use another --run-name"):
+    with pytest.raises(ValueError, match="the config of 'gcn' that run 'c' was started with.*use another run_name"):
         summary_of(tmp_path, task, "c", seeds=3)
     other = {"gcn": {**load_config("gcn"), "model": {"hidden_channels": 8, "dropout": 0.5}}}
     monkeypatch.setattr(comparison, "load_config", original)

@@ -1,0 +1,93 @@
+"""What gnnlab offers, as plain data: the bundled datasets (their sizes and where their files are), the
+comparison tasks with their methods, datasets and splits, and the GNN models ``gnnlab train`` builds.
+
+This module imports neither PyTorch nor any other gnnlab module, so the command line describes all of it
+(``gnnlab --help``, ``gnnlab datasets``) without loading what it does not run. The modules that do the work take
+their names from here (:data:`gnnlab.data.DATASETS`, :data:`gnnlab.experiments.TASKS`), and the test suite
+checks every figure against the loaded data.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+#: canonical names of the bundled Planetoid datasets (their folders), by their lower-case spelling
+DATASETS = {"cora": "Cora", "citeseer": "CiteSeer"}
+
+#: what ``load_planetoid(name)`` returns (directed edges: each undirected edge twice; the public split)
+DATASET_SIZES = {
+    "cora": {"nodes": 2708, "edges": 10556, "features": 1433, "classes": 7, "split": (140, 500, 1000)},
+    "citeseer": {"nodes": 3327, "edges": 9104, "features": 3703, "classes": 6, "split": (120, 500, 1000)},
+}
+
+PLANETOID_SOURCE = "https://github.com/kimiyoung/planetoid/tree/master/data"
+
+#: ``gnnlab train MODEL``: model name -> class in :mod:`gnnlab.nn`
+GNN_MODELS = {"gcn": "GCN", "sage": "GraphSAGE", "gat": "GAT", "ggnn": "GGNN"}
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """A comparison task as the command line lists it (the runnable :class:`gnnlab.experiments.Task` has these
+    names, in this order)."""
+
+    description: str
+    methods: tuple[str, ...]
+    datasets: tuple[str, ...]
+    splits: tuple[str, ...]
+
+
+TASKS = {
+    "node": TaskInfo("node classification",
+                     ("mlp", "logreg", "labelprop", "deepwalk", "node2vec", "gcn", "sage", "gat", "ggnn"),
+                     tuple(DATASETS), ("public", "random")),
+    "link": TaskInfo("link prediction", ("sc", "deepwalk", "node2vec", "gae", "vgae", "gcn", "sage", "gat"),
+                     tuple(DATASETS), ("random",)),
+}
+
+
+def bundled_root() -> Path:
+    """The folder of the Planetoid files shipped with gnnlab: the package ``gnnlab.datasets`` when gnnlab is
+    installed, the repository's ``datasets/`` when it runs from a source checkout on ``PYTHONPATH``.
+
+    Example::
+
+        >>> from gnnlab.data.planetoid import bundled_root
+        >>> (bundled_root() / "Cora" / "raw" / "ind.cora.x").is_file()
+        True
+    """
+    try:
+        return Path(str(resources.files("gnnlab.datasets")))
+    except ModuleNotFoundError:  # not installed: datasets/ sits beside the gnnlab/ package folder
+        checkout = Path(__file__).resolve().parents[1] / "datasets"
+        if (checkout / "LICENSE.planetoid").is_file():
+            return checkout
+        raise FileNotFoundError(
+            f"gnnlab's bundled Planetoid files are missing: the package 'gnnlab.datasets' is not installed and "
+            f"{checkout} is not a gnnlab checkout's datasets/ folder (no LICENSE.planetoid there). Reinstall gnnlab, "
+            f"or point $GNNLAB_DATA (or root=) at a folder holding <Name>/raw/ind.<name>.* from {PLANETOID_SOURCE}"
+        ) from None
+
+
+def default_root() -> Path:
+    """Where datasets live: ``$GNNLAB_DATA`` if set, else the files bundled with gnnlab (:func:`bundled_root`).
+
+    Example::
+
+        >>> import os
+        >>> from pathlib import Path
+        >>> from unittest import mock
+        >>> from gnnlab.data import default_root
+        >>> from gnnlab.data.planetoid import bundled_root
+        >>> with mock.patch.dict(os.environ, {"GNNLAB_DATA": "~/graphs"}):
+        ...     print(default_root() == Path.home() / "graphs")
+        True
+        >>> with mock.patch.dict(os.environ):
+        ...     _ = os.environ.pop("GNNLAB_DATA", None)
+        ...     print(default_root() == bundled_root())
+        True
+    """
+    env = os.environ.get("GNNLAB_DATA")
+    return Path(env).expanduser() if env else bundled_root()
