@@ -25,8 +25,9 @@ def main(epochs: int = 1000, patience: int = 100, seed: int = 0) -> float:
     data = load_planetoid("citeseer")
     model = GAT(data.num_features, 6, hidden_channels=8, heads=8, dropout=0.6)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.005, weight_decay=5e-4)
-    best_loss, best_state, waited = float("inf"), None, 0
-    for epoch in range(epochs):
+    best_loss, best_state, waited, epochs_run = float("inf"), None, 0, 0
+    while epochs_run < epochs and waited < patience:
+        epochs_run += 1
         model.train()
         optimizer.zero_grad()
         loss = F.cross_entropy(model(data.x, data.edge_index)[data.train_mask], data.y[data.train_mask])
@@ -41,14 +42,12 @@ def main(epochs: int = 1000, patience: int = 100, seed: int = 0) -> float:
             best_loss, best_state, waited = val_loss, copy.deepcopy(model.state_dict()), 0
         else:
             waited += 1
-            if waited == patience:
-                break
     model.load_state_dict(best_state)
     model.eval()
     with torch.no_grad():
         logits = model(data.x, data.edge_index)
     test = accuracy(logits, data.y, data.test_mask)
-    print(f"stopped after {epoch + 1} epochs; best validation loss {best_loss:.4f}, test accuracy {test:.3f}")
+    print(f"stopped after {epochs_run} epochs; best validation loss {best_loss:.4f}, test accuracy {test:.3f}")
     return test
 
 

@@ -37,14 +37,15 @@ class TaskInfo:
     methods: tuple[str, ...]
     datasets: tuple[str, ...]
     splits: tuple[str, ...]
+    plots: tuple[str, ...]
 
 
 TASKS = {
     "node": TaskInfo("node classification",
                      ("mlp", "logreg", "labelprop", "deepwalk", "node2vec", "gcn", "sage", "gat", "ggnn"),
-                     tuple(DATASETS), ("public", "random")),
+                     tuple(DATASETS), ("public", "random"), ("accuracy", "curves", "tsne")),
     "link": TaskInfo("link prediction", ("sc", "deepwalk", "node2vec", "gae", "vgae", "gcn", "sage", "gat"),
-                     tuple(DATASETS), ("random",)),
+                     tuple(DATASETS), ("random",), ("scores", "roc", "curves")),
 }
 
 

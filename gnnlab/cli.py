@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 
 # plain data: building the parser imports neither PyTorch nor the library (gnnlab --help stays fast)
 from gnnlab._catalog import DATASETS, GNN_MODELS, TASKS
+
+
+#: ``gnnlab train --dataset synthetic``'s default size
+SYNTHETIC_NODES = 100_000
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,10 +42,15 @@ def _positive(text: str) -> int:
     return value
 
 
-def _check_split(args: argparse.Namespace) -> None:
+def _check_flags(args: argparse.Namespace) -> None:
+    """Refuse a flag that would not act on this run (rather than ignore it)."""
     if args.dataset == "synthetic" and args.split not in (None, "random"):
         raise ValueError(f"--split {args.split} does not apply to --dataset synthetic: a synthetic graph comes with "
                          "its own stratified 60/20/20 random split (leave --split out, or give --split random)")
+    if args.dataset != "synthetic" and args.num_nodes is not None:
+        raise ValueError(f"--num-nodes is the size of --dataset synthetic; {args.dataset} has its own")
+    if not args.distributed and args.nproc_per_node is not None:
+        raise ValueError("--nproc-per-node is the number of processes of --distributed training; add --distributed")
 
 
 def _train_data(args: argparse.Namespace) -> tuple:
@@ -50,8 +60,9 @@ def _train_data(args: argparse.Namespace) -> tuple:
     if args.dataset != "synthetic":
         split = args.split or "public"
         return load_planetoid(args.dataset, split=split, seed=args.seed), f"{split} split"
-    data = synthetic_graph(args.num_nodes, seed=args.seed)
-    data.name = f"synthetic-{args.num_nodes}"
+    num_nodes = args.num_nodes or SYNTHETIC_NODES
+    data = synthetic_graph(num_nodes, seed=args.seed)
+    data.name = f"synthetic-{num_nodes}"
     return data, "random 60/20/20 split"
 
 
@@ -82,12 +93,12 @@ def _train(args: argparse.Namespace) -> int:
         raise SystemExit("gnnlab train: error: --num-neighbors, --num-workers and --distributed need --batch-size")
     mini_batch = {} if args.batch_size is None else {
         "batch_size": args.batch_size, "num_neighbors": args.num_neighbors, "num_workers": args.num_workers}
-    _check_split(args)
+    _check_flags(args)
     config = _train_config(args)
     device = args.device
     if args.distributed:
         if not parallel.launched_by_torchrun():
-            return parallel.launch(args.argv[args.argv.index("train"):], args.nproc_per_node)
+            return parallel.launch(args.argv[args.argv.index("train"):], args.nproc_per_node or 2)
         device = parallel.init_distributed()
     try:
         data, split = _train_data(args)
@@ -118,6 +129,9 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _embed(args: argparse.Namespace) -> int:
+    if args.method == "deepwalk" and (args.p is not None or args.q is not None):
+        args.parser.error("argument --p/--q: node2vec's return and in-out parameters; DeepWalk's walks are uniform "
+                          "(use 'gnnlab embed node2vec --p ... --q ...', whose p = q = 1 is DeepWalk's walk)")
     import numpy as np
 
     from gnnlab.data import load_planetoid
@@ -126,7 +140,8 @@ def _embed(args: argparse.Namespace) -> int:
 
     data = load_planetoid(args.dataset)
     options = dict(dimensions=args.dimensions, seed=args.seed, device=args.device, verbose=not args.quiet)
-    model = DeepWalk(**options) if args.method == "deepwalk" else Node2Vec(p=args.p, q=args.q, **options)
+    walk = {key: value for key, value in (("p", args.p), ("q", args.q)) if value is not None}
+    model = DeepWalk(**options) if args.method == "deepwalk" else Node2Vec(**walk, **options)
     model.fit(data)
     with atomic_write(args.out, "wb") as handle:
         np.save(handle, model.embedding_)
@@ -147,6 +162,8 @@ def _compare(args: argparse.Namespace) -> int:
                                   f"{', '.join(valid)} for --task {args.task})")
     if args.split is not None and args.split not in task.splits:
         args.parser.error(f"argument --split: invalid choice: {args.split!r} (choose from {', '.join(task.splits)})")
+    if args.no_tsne and "tsne" not in task.plots:
+        args.parser.error(f"argument --no-tsne: --task {args.task} draws no t-SNE plot ({', '.join(task.plots)})")
 
     from gnnlab.experiments import compare, parse_overrides
 
@@ -195,7 +212,9 @@ def _add_compare_command(commands) -> None:
     compare.add_argument("--seeds", type=_positive, default=3, help="seeds per cell (default: 3)")
     compare.add_argument("--set", action="append", default=[], metavar="METHOD.KEY=VALUE", help=_SET_HELP)
     compare.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
-    compare.add_argument("--run-name", default="default", help="results go to OUT_DIR/RUN_NAME; reuse to resume")
+    compare.add_argument("--run-name", default=None,
+                         help="results go to OUT_DIR/RUN_NAME; reuse to resume (default: the task's name, with "
+                              "-quick for --quick: results/node, results/node-quick, results/link)")
     compare.add_argument("--out-dir", default="results", help="parent folder of the results (default: results)")
     compare.add_argument("--quick", action="store_true", help="tiny epochs and walks: a smoke test, not a result")
     compare.add_argument("--no-tsne", action="store_true", help="skip the t-SNE plot")
@@ -211,7 +230,8 @@ def _add_train_command(commands) -> None:
     train.add_argument("model", choices=list(GNN_MODELS), help="the model")
     train.add_argument("--dataset", default="cora", type=str.lower, choices=[*DATASETS, "synthetic"],
                        help="a bundled dataset, or 'synthetic' (gnnlab.data.synthetic_graph, 60/20/20 split)")
-    train.add_argument("--num-nodes", type=_positive, default=100_000, help="size of the synthetic graph")
+    train.add_argument("--num-nodes", type=_positive, default=None,
+                       help=f"size of --dataset synthetic (default: {SYNTHETIC_NODES:,})")
     train.add_argument("--split", default=None, choices=["public", "full", "random"],
                        help="split of a bundled dataset (default: public); a synthetic graph has its own")
     train.add_argument("--epochs", type=_positive, default=None, help="override the paper's number of epochs")
@@ -226,7 +246,8 @@ def _add_train_command(commands) -> None:
     train.add_argument("--distributed", action="store_true",
                        help="data-parallel training with torch.distributed (gloo on CPU, nccl on CUDA); launches "
                             "torchrun unless already under it")
-    train.add_argument("--nproc-per-node", type=_positive, default=2, help="processes for --distributed (default 2)")
+    train.add_argument("--nproc-per-node", type=_positive, default=None,
+                       help="processes for --distributed (default 2)")
     train.add_argument("--out", default=None, help="write the history as JSON here (rank 0, atomically)")
     train.add_argument("--checkpoint", default=None, metavar="FILE",
                        help="save a checkpoint every epoch (rank 0, atomically) and resume from FILE if it exists")
@@ -242,12 +263,12 @@ def _add_embed_command(commands) -> None:
     embed.add_argument("--dataset", default="cora", type=str.lower, choices=list(DATASETS))
     embed.add_argument("--out", required=True, help="output .npy file")
     embed.add_argument("--dimensions", type=_positive, default=128)
-    embed.add_argument("--p", type=float, default=1.0, help="node2vec return parameter")
-    embed.add_argument("--q", type=float, default=1.0, help="node2vec in-out parameter")
+    embed.add_argument("--p", type=float, default=None, help="node2vec's return parameter (default 1; node2vec only)")
+    embed.add_argument("--q", type=float, default=None, help="node2vec's in-out parameter (default 1; node2vec only)")
     embed.add_argument("--seed", type=int, default=0)
     embed.add_argument("--device", default="auto")
     embed.add_argument("--quiet", action="store_true")
-    embed.set_defaults(handler=_embed)
+    embed.set_defaults(handler=_embed, parser=embed)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -267,6 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (ValueError, FileNotFoundError, TypeError) as error:
+        # a refused input is one line and exit 2; a TypeError that is not one of gnnlab's input checks
+        # ("'<who>' expected ...") is a bug, and keeps its traceback
+        if isinstance(error, TypeError) and not re.match(r"'[^']+' expected ", str(error)):
+            raise
         print(f"gnnlab {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

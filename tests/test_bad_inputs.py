@@ -2,6 +2,7 @@
 naming the argument, never an IndexError or an error from inside torch."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from sklearn.exceptions import NotFittedError
@@ -176,3 +177,52 @@ def test_cli_reports_bad_arguments_in_one_line(capsys):
     with pytest.raises(SystemExit) as info:
         gnnlab.cli.main(["train", "transformer"])
     assert info.value.code == 2
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), np.float64("nan"), np.inf])
+def test_infinite_and_nan_numbers_are_refused_with_the_argument_named(value):
+    with pytest.raises(ValueError, match="'Node2Vec' expected 'p' to be a finite number in \\(0.0, inf\\)"):
+        Node2Vec(p=value, walk_length=5, walks_per_node=1, verbose=False).fit(_graph())
+    with pytest.raises(ValueError, match="'random_walks' expected 'q' to be a finite number"):
+        random_walks(EDGES, 4, walk_length=3, q=value)
+    with pytest.raises(ValueError, match="'SGD' expected 'lr' to be a finite number"):
+        SGD(torch.nn.Linear(2, 2).parameters(), lr=value)
+
+
+def test_numpy_numbers_are_numbers():
+    # a numpy scalar is what a grid search over np.linspace / np.arange hands over
+    walks = random_walks(EDGES, 4, walk_length=np.int64(5), walks_per_node=np.int32(2), p=np.float32(0.5),
+                         q=np.float64(2.0), seed=0)
+    assert walks.shape == (8, 5)
+    model = Node2Vec(dimensions=np.int64(4), walk_length=np.int64(5), walks_per_node=1, p=np.float32(0.5),
+                     learning_rate=np.float32(0.05), pairs_per_node=20, seed=0, verbose=False).fit(_graph())
+    assert model.embedding_.shape == (4, 4)
+    assert GCNConv(np.int64(3), np.int64(2))(X, EDGES).shape == (4, 2)
+    SGD(torch.nn.Linear(2, 2).parameters(), lr=np.float32(0.1), momentum=np.float64(0.9))
+    train, val, test = random_split(_graph(), np.float64(0.5), np.float32(0.25), 0.25, seed=0)
+    assert int(train.sum()) == 2
+    # a norm's order may be infinite (the largest absolute gradient), unlike a learning rate
+    layer = torch.nn.Linear(2, 2)
+    layer(torch.ones(1, 2)).sum().backward()
+    assert torch.isfinite(clip_grad_norm_(layer.parameters(), 1.0, norm_type=float("inf")))
+
+
+@pytest.mark.parametrize("value", [True, np.bool_(True)])
+def test_truth_values_are_not_counts(value):
+    with pytest.raises(ValueError, match="'random_walks' expected 'walk_length' to be an integer"):
+        random_walks(EDGES, 4, walk_length=value)
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["embed", "deepwalk", "--p", "4", "--out", "x.npy"], "argument --p/--q: node2vec's"),
+    (["train", "gcn", "--num-nodes", "1000"], "--num-nodes is the size of --dataset synthetic"),
+    (["train", "gcn", "--nproc-per-node", "4"], "add --distributed"),
+    (["compare", "--task", "link", "--no-tsne"], "argument --no-tsne: --task link draws no t-SNE plot"),
+])
+def test_cli_flags_that_would_not_act_are_refused(argv, expected, capsys):
+    try:
+        code = gnnlab.cli.main(argv)
+    except SystemExit as stop:
+        code = stop.code
+    assert code == 2
+    assert expected in capsys.readouterr().err

@@ -122,3 +122,4 @@ def test_the_catalog_describes_what_the_library_loads_and_runs():
         task = TASKS[name]
         assert (tuple(task.methods), tuple(task.datasets), tuple(task.splits), task.description) == (
             info.methods, info.datasets, info.splits, info.description), name
+        assert tuple(plot for plot, _ in task.plots) == info.plots, name

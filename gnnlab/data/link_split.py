@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 
 import torch
 from torch import Tensor
@@ -95,7 +96,7 @@ def _check_arguments(who: str, data: Data, val: float, test: float, seed: int) -
     if not isinstance(data, Data):
         fail(who, "'data' to be a torch_geometric.data.Data", type(data).__name__, TypeError)
     for name, value, low_open in (("val", val, False), ("test", test, True)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
                 (0 < value if low_open else 0 <= value) and value < 1):
             fail(who, f"'{name}' to be a fraction in {'(0' if low_open else '[0'}, 1)", describe(value))
     if val + test >= 1:

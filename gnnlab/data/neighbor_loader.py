@@ -12,6 +12,7 @@ over nodes: :math:`k` rounds, each one uniform draw per node, so the cost does n
 """
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import torch
@@ -131,7 +132,7 @@ class NeighborLoader(DataLoader):
             fail(who, "'data' with nodes and an 'edge_index'", repr(data))
         check_edge_index(who, data.edge_index, num_nodes, name="data.edge_index")
         if isinstance(num_neighbors, (str, bytes)) or not isinstance(num_neighbors, Sequence) or not num_neighbors \
-                or not all(isinstance(k, int) and not isinstance(k, bool) and (k >= 1 or k == -1)
+                or not all(isinstance(k, numbers.Integral) and not isinstance(k, bool) and (k >= 1 or k == -1)
                            for k in num_neighbors):
             fail(who, "'num_neighbors' to be a non-empty list of fanouts, each an integer >= 1 or -1 (all)",
                  describe(num_neighbors))

@@ -1,6 +1,8 @@
 """The notes' train/validation/test split (section 3.3: 60/20/20)."""
 from __future__ import annotations
 
+import numbers
+
 import torch
 from torch import Tensor
 from torch_geometric.data import Data
@@ -48,7 +50,7 @@ def random_split(
     who = "random_split"
     fractions = {"train": train, "val": val, "test": test}
     for key, value in fractions.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
             fail(who, f"'{key}' to be a fraction in (0, 1)", describe(value))
     if abs(train + val + test - 1.0) > 1e-6:
         fail(who, "'train', 'val' and 'test' to sum to 1 (e.g. 0.6, 0.2, 0.2)", f"{train + val + test:g}")
@@ -58,7 +60,7 @@ def random_split(
     if isinstance(data, Tensor):
         labels = data
         num_nodes = data.numel()
-    elif isinstance(data, int) and not isinstance(data, bool):
+    elif isinstance(data, numbers.Integral) and not isinstance(data, bool):
         labels, num_nodes = None, data
     elif isinstance(data, Data):
         labels = getattr(data, "y", None)

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from gnnlab.experiments.config import load_config, resolve_config
 from gnnlab.experiments.report import write_report
-from gnnlab.experiments.task import NODE, TASKS, Task
+from gnnlab.experiments.task import TASKS, Task
 from gnnlab.utils.device import resolve_device
 from gnnlab.utils.io import atomic_write, remove_stale_temporaries
 from gnnlab.utils.validation import check_choice, check_positive_int, fail
@@ -38,7 +38,8 @@ class Comparison:
         split: one of ``task.splits`` (default: the task's first).
         seeds: seeds per cell (deterministic methods on a fixed split run once, see :meth:`runs`).
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ...
-        run_name, out_dir: the results go to ``out_dir/run_name``.
+        run_name, out_dir: the results go to ``out_dir/run_name``; the default run name is the task's name,
+            with ``-quick`` for a quick run (``results/node``, ``results/node-quick``, ``results/link``).
         quick: tiny epochs and walks (:data:`~gnnlab.experiments.config.QUICK`): a smoke test.
         verbose: a progress bar.
         task: a :class:`~gnnlab.experiments.Task` or its name (default: node classification).
@@ -67,8 +68,8 @@ class Comparison:
 
     def __init__(self, methods: Sequence[str] | None = None, datasets: Sequence[str] | None = None,
                  split: str | None = None, seeds: int = 3,
-                 device: str = "auto", run_name: str = "default", out_dir: str | os.PathLike = "results",
-                 quick: bool = False, verbose: bool = True, task: Task | str = NODE,
+                 device: str = "auto", run_name: str | None = None, out_dir: str | os.PathLike = "results",
+                 quick: bool = False, verbose: bool = True, task: Task | str = "node",
                  overrides: Mapping[str, Any] | None = None,
                  configs: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         who = type(self).__name__
@@ -85,7 +86,10 @@ class Comparison:
             check_choice(who, "datasets", dataset, list(task.datasets))
         check_choice(who, "split", split, list(task.splits))
         check_positive_int(who, "seeds", seeds)
-        if not run_name or any(c in run_name for c in "/\\") or run_name.startswith("."):
+        if run_name is None:  # each task and mode its own folder: a smoke test never lands beside a result
+            run_name = task.name + ("-quick" if quick else "")
+        if not isinstance(run_name, str) or not run_name or any(c in run_name for c in "/\\") \
+                or run_name.startswith("."):
             fail(who, "'run_name' to be a plain folder name", repr(run_name))
         self.task, self.methods, self.datasets, self.split = task, list(methods), list(datasets), split
         self.seeds, self.quick, self.verbose = seeds, quick, verbose
@@ -226,8 +230,8 @@ def _plain(config: Mapping[str, Any]) -> Any:
 
 def compare(methods: Sequence[str] | None = None, datasets: Sequence[str] | None = None, split: str | None = None,
             seeds: int = 3,
-            device: str = "auto", run_name: str = "default", out_dir: str | os.PathLike = "results",
-            quick: bool = False, verbose: bool = True, tsne: bool = True, task: Task | str = NODE,
+            device: str = "auto", run_name: str | None = None, out_dir: str | os.PathLike = "results",
+            quick: bool = False, verbose: bool = True, tsne: bool = True, task: Task | str = "node",
             overrides: Mapping[str, Any] | None = None,
             configs: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """Run :class:`Comparison` (or resume it) and write ``summary.md`` and the task's plots (``accuracy.png``,
@@ -243,7 +247,8 @@ def compare(methods: Sequence[str] | None = None, datasets: Sequence[str] | None
             task's first).
         seeds: seeds per cell (deterministic methods on a fixed split run once).
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ...
-        run_name: the run's folder name under ``out_dir``; running it again resumes it.
+        run_name: the run's folder name under ``out_dir``; running it again resumes it (default: the task's
+            name, with ``-quick`` for a quick run).
         out_dir: the folder of all runs.
         quick: tiny epochs and walks (:data:`~gnnlab.experiments.config.QUICK`): a smoke test.
         verbose: a progress bar.

@@ -23,7 +23,7 @@ from gnnlab.experiments.report import plot_curves, plot_scores, plot_tsne
 Plot = Callable[[Any, list[dict[str, Any]], Path], bool]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Task:
     """One kind of experiment.
 
@@ -68,6 +68,9 @@ class Task:
     plots: Sequence[tuple[str, Plot]] = field(default_factory=tuple)
     published_split: str = "public"
     published_note: str = ""
+
+    def __repr__(self) -> str:
+        return f"Task({self.name!r})"
 
     @property
     def primary(self) -> str:

@@ -40,6 +40,7 @@ would be::
 from __future__ import annotations
 
 import contextlib
+import numbers
 import os
 import sys
 import time
@@ -81,7 +82,7 @@ def early_stopping_for(who: str, early_stopping: int | EarlyStopping | None, mon
     ``EarlyStopping`` is used as it is; ``None`` never stops early."""
     if early_stopping is None or isinstance(early_stopping, EarlyStopping):
         return early_stopping
-    if not isinstance(early_stopping, int) or isinstance(early_stopping, bool):
+    if not isinstance(early_stopping, numbers.Integral) or isinstance(early_stopping, bool):
         fail(who, "'early_stopping' to be None, a patience (int) or an EarlyStopping", type(early_stopping).__name__,
              TypeError)
     check_positive_int(who, "early_stopping", early_stopping)

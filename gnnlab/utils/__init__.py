@@ -1,9 +1,20 @@
 """Small helpers used across gnnlab: devices, seeds, input validation, atomic writes, negative sampling, and
 the graph helpers that layers call on ``edge_index`` (PyG's ``torch_geometric.utils`` in plain torch)."""
-from gnnlab.utils.device import resolve_device
-from gnnlab.utils.graph import (add_remaining_self_loops, add_self_loops, coalesce, degree, dropout_edge,
-                                is_undirected, remove_self_loops, scatter, softmax, subgraph, to_undirected)
 from gnnlab.utils.csr import CSR
+from gnnlab.utils.device import resolve_device
+from gnnlab.utils.graph import (
+    add_remaining_self_loops,
+    add_self_loops,
+    coalesce,
+    degree,
+    dropout_edge,
+    is_undirected,
+    remove_self_loops,
+    scatter,
+    softmax,
+    subgraph,
+    to_undirected,
+)
 from gnnlab.utils.io import atomic_write
 from gnnlab.utils.negative_sampling import negative_sampling
 from gnnlab.utils.seed import make_generator, seed_everything

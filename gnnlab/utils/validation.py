@@ -5,6 +5,8 @@ user called, *what* names the argument and what would be accepted.
 """
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterable
 from typing import Any, NoReturn
 
@@ -31,10 +33,16 @@ def check_choice(who: str, name: str, value: Any, choices: Iterable[Any]) -> Any
     return value
 
 
+def _is_bool(value: Any) -> bool:
+    # numpy's bool_ is not a subclass of bool, nor of numbers.Integral; a truth value is not a count either way
+    return isinstance(value, bool) or type(value).__name__ == "bool_"
+
+
 def check_positive_int(who: str, name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    """Check that ``value`` is an integer (Python's or numpy's) ``>= minimum``; returns it as a Python int."""
+    if _is_bool(value) or not isinstance(value, numbers.Integral) or value < minimum:
         fail(who, f"'{name}' to be an integer >= {minimum}", describe(value))
-    return value
+    return int(value)
 
 
 def check_number(
@@ -46,9 +54,14 @@ def check_number(
     high: float | None = None,
     low_open: bool = False,
     high_open: bool = False,
+    finite: bool = True,
 ) -> float:
-    """Check that ``value`` is a real number in the interval given by ``low``/``high``."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+    """Check that ``value`` is a real number (Python's or numpy's, any width) in the interval given by
+    ``low``/``high``, and not NaN; infinity only with ``finite=False`` (where it means something, as a norm's
+    order does). Returns it as a Python float."""
+    ok = isinstance(value, numbers.Real) and not _is_bool(value) and not math.isnan(value)
+    if ok and finite:
+        ok = math.isfinite(value)
     if ok and low is not None:
         ok = value > low if low_open else value >= low
     if ok and high is not None:
@@ -59,7 +72,7 @@ def check_number(
         opening = "(" if low_open or low is None else "["
         closing = ")" if high_open or high is None else "]"
         interval = f"{opening}{left}, {right}{closing}"
-        fail(who, f"'{name}' to be a number in {interval}", describe(value))
+        fail(who, f"'{name}' to be a {'finite ' if finite else ''}number in {interval}", describe(value))
     return float(value)
 
 

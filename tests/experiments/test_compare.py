@@ -320,7 +320,7 @@ def test_cli_summary_of_a_reused_run_name_is_this_comparison_s(tmp_path, monkeyp
     assert main(argv + ["--seeds", "5", "--split", "random"]) == 0
     assert main(argv + ["--seeds", "2"]) == 0
     printed = capsys.readouterr().out
-    summary = (tmp_path / "default" / "summary.md").read_text()
+    summary = (tmp_path / "node" / "summary.md").read_text()
     assert summary in printed and "on the public split" in summary and "(5)" not in summary
     assert "| gcn | 50.5 ± 0.7 (2) | 81.5 (Kipf & Welling, ICLR 2017, Table 2) | **best** |" in summary
     assert "| mlp | 48.7 ± 1.0 (2) | 55.1 (Velickovic et al., ICLR 2018, Table 2) |" in summary
@@ -387,6 +387,19 @@ def test_cli_no_tsne_skips_only_the_tsne_plot(tmp_path, monkeypatch):
                                                                              ("accuracy", "curves", "tsne"))))
     argv = ["compare", "--quiet", "--datasets", "cora", "--seeds", "1", "--out-dir", str(tmp_path)]
     assert main(argv + ["--no-tsne"]) == 0
-    assert drawn == ["accuracy", "curves"] and not (tmp_path / "default" / "tsne.png").exists()
+    assert drawn == ["accuracy", "curves"] and not (tmp_path / "node" / "tsne.png").exists()
     assert main(argv) == 0
-    assert drawn[2:] == ["accuracy", "curves", "tsne"] and (tmp_path / "default" / "tsne.png").is_file()
+    assert drawn[2:] == ["accuracy", "curves", "tsne"] and (tmp_path / "node" / "tsne.png").is_file()
+
+
+def test_each_task_and_mode_has_its_own_default_folder(tmp_path):
+    # one shared results/default refused a link run after a node run, and mixed smoke tests with results
+    from gnnlab.experiments import compare
+
+    options = dict(seeds=1, device="cpu", out_dir=tmp_path, verbose=False, tsne=False)
+    compare(["labelprop"], ["cora"], **options)
+    compare(["labelprop"], ["cora"], quick=True, **options)
+    compare(["sc"], ["cora"], quick=True, task="link", **options)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["link-quick", "node", "node-quick"]
+    records = {name: json.loads((tmp_path / name / "runs.json").read_text()) for name in ("node", "node-quick")}
+    assert records["node"]["quick"] is False and records["node-quick"]["quick"] is True

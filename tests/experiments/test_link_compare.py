@@ -46,7 +46,7 @@ def test_cli_task_link(tmp_path, capsys):
     code = main(["compare", "--task", "link", "--methods", "sc", "--datasets", "citeseer", "--seeds", "1",
                  "--quick", "--quiet", "--out-dir", str(tmp_path), "--device", "cpu"])
     assert code == 0
-    assert "80.5 (Kipf & Welling" in (tmp_path / "default" / "summary.md").read_text()
+    assert "80.5 (Kipf & Welling" in (tmp_path / "link-quick" / "summary.md").read_text()
 
 
 def test_cli_refuses_a_node_method_for_the_link_task(tmp_path):
@@ -94,7 +94,7 @@ def test_cli_set_takes_the_link_task_s_configs(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(TASKS, "link", task)
     assert main(["compare", "--task", "link", "--quiet", "--datasets", "cora", "--seeds", "2", "--out-dir",
                  str(tmp_path), "--set", "gae.epochs=7", "--set", "sc.n_components=4"]) == 0
-    record = json.loads((tmp_path / "default" / "runs.json").read_text())
+    record = json.loads((tmp_path / "link" / "runs.json").read_text())
     assert record["overrides"] == {"gae.epochs": 7, "sc.n_components": 4}
     assert record["configs"]["gae"] == load_config("gae", task="link", overrides={"gae.epochs": 7})
     assert record["configs"]["gae"]["train"]["epochs"] == 7 and record["configs"]["sc"]["model"]["n_components"] == 4
