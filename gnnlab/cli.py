@@ -9,7 +9,6 @@ from collections.abc import Sequence
 # plain data: building the parser imports neither PyTorch nor the library (gnnlab --help stays fast)
 from gnnlab._catalog import DATASETS, GNN_MODELS, TASKS
 
-
 #: ``gnnlab train --dataset synthetic``'s default size
 SYNTHETIC_NODES = 100_000
 
@@ -77,36 +76,41 @@ def _train_config(args: argparse.Namespace) -> dict:
     return config
 
 
+def _launch_torchrun(arguments: Sequence[str], nproc_per_node: int) -> int:
+    """Start ``nproc_per_node`` processes on this machine through ``torchrun --standalone``, each running
+    ``python -m gnnlab <arguments>`` (``train ... --distributed``); return the launcher's exit code."""
+    from torch.distributed.run import main as torchrun
+
+    try:
+        torchrun(["--standalone", "--nproc-per-node", str(nproc_per_node), "-m", "gnnlab", *arguments])
+    except Exception as error:  # torchrun raises ChildFailedError with the failing rank's traceback
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
+    if args.batch_size is None and (args.num_neighbors is not None or args.distributed or args.num_workers):
+        args.parser.error("--num-neighbors, --num-workers and --distributed need --batch-size")
+    _check_flags(args)
     import json
 
-    import torch
-
-    from gnnlab import nn
-    from gnnlab.data import num_classes
-    from gnnlab.experiments.methods import GNN_MODELS
+    from gnnlab.experiments.methods import train_gnn
     from gnnlab.train import distributed as parallel
-    from gnnlab.train import fit_node_classifier
     from gnnlab.utils.io import atomic_write
 
-    if args.batch_size is None and (args.num_neighbors is not None or args.distributed or args.num_workers):
-        raise SystemExit("gnnlab train: error: --num-neighbors, --num-workers and --distributed need --batch-size")
     mini_batch = {} if args.batch_size is None else {
         "batch_size": args.batch_size, "num_neighbors": args.num_neighbors, "num_workers": args.num_workers}
-    _check_flags(args)
     config = _train_config(args)
     device = args.device
     if args.distributed:
         if not parallel.launched_by_torchrun():
-            return parallel.launch(args.argv[args.argv.index("train"):], args.nproc_per_node or 2)
+            return _launch_torchrun(args.argv[args.argv.index("train"):], args.nproc_per_node or 2)
         device = parallel.init_distributed()
     try:
         data, split = _train_data(args)
-        torch.manual_seed(args.seed)
-        model = getattr(nn, GNN_MODELS[args.model])(data.num_features, num_classes(data), **config["model"])
-        history = fit_node_classifier(model, data, seed=args.seed, device=device, verbose=not args.quiet,
-                                      distributed=args.distributed, checkpoint=args.checkpoint, **mini_batch,
-                                      **config["train"])
+        model, history = train_gnn(args.model, data, config, seed=args.seed, device=device, verbose=not args.quiet,
+                                   distributed=args.distributed, checkpoint=args.checkpoint, **mini_batch)
         world_size = parallel.dist.get_world_size() if args.distributed else 1
         main_process = parallel.is_main_process()
     finally:
@@ -252,7 +256,7 @@ def _add_train_command(commands) -> None:
     train.add_argument("--checkpoint", default=None, metavar="FILE",
                        help="save a checkpoint every epoch (rank 0, atomically) and resume from FILE if it exists")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
-    train.set_defaults(handler=_train)
+    train.set_defaults(handler=_train, parser=train)
 
 
 def _add_embed_command(commands) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from gnnlab.experiments.config import load_config, resolve_config
+from gnnlab.experiments.methods import check_config
 from gnnlab.experiments.report import write_report
 from gnnlab.experiments.task import TASKS, Task
 from gnnlab.utils.device import resolve_device
@@ -102,8 +103,14 @@ class Comparison:
 
     def _config(self, method: str, given: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         if method not in given:
-            return load_config(method, self.quick, self.task.name, self.overrides)
-        return resolve_config(given[method], method, self.quick, self.overrides)
+            config = load_config(method, self.quick, self.task.name, self.overrides)
+        else:
+            config = resolve_config(given[method], method, self.quick, self.overrides)
+        # every key against the signature it feeds, now rather than when the method's turn comes
+        schema = getattr(self.task.methods[method], "schema", None)
+        if schema is not None:
+            check_config(method, config, schema())
+        return config
 
     def _prepare_folder(self) -> None:
         try:

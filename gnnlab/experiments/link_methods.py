@@ -18,7 +18,7 @@ from torch_geometric.data import Data
 from gnnlab.data.link_split import link_split
 from gnnlab.data.planetoid import load_planetoid
 from gnnlab.embedding.link_features import OPERATORS, link_scores
-from gnnlab.experiments.methods import MethodResult, check_config
+from gnnlab.experiments.methods import MethodResult, _with_schema, check_config, estimator_keywords, keywords
 
 
 def link_data(dataset: str, split: str = "random", seed: int = 0) -> tuple[Data, Data, Data]:
@@ -60,13 +60,19 @@ def _walk_embedding(class_name: str) -> Callable[..., MethodResult]:
     def run(splits, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
         from gnnlab import embedding
 
-        check_config(class_name, config, {"model": None, "score": ("operators",)})
+        check_config(class_name, config, run.schema())
         start = time.perf_counter()
         model = getattr(embedding, class_name)(seed=seed, device=str(device), verbose=verbose,
                                                **config.get("model", {}))
         model.fit(splits[0])  # the training graph only
         return _score_embedding(model.embedding_, splits, config, seed, start, str(device))
-    return run
+    return _with_schema(run, lambda: {"model": estimator_keywords(class_name), "score": ["operators"]})
+
+
+def _spectral_schema() -> dict[str, Any]:
+    from sklearn.manifold import SpectralEmbedding
+
+    return {"model": keywords(SpectralEmbedding, ("affinity", "random_state")), "score": ["operators"]}
 
 
 def _spectral(splits, config: dict[str, Any], seed: int, device: torch.device, verbose: bool) -> MethodResult:
@@ -75,7 +81,7 @@ def _spectral(splits, config: dict[str, Any], seed: int, device: torch.device, v
     import scipy.sparse as sp
     from sklearn.manifold import SpectralEmbedding
 
-    check_config("SpectralEmbedding", config, {"model": None, "score": ("operators",)})
+    check_config("SpectralEmbedding", config, _spectral_schema())
     start = time.perf_counter()
     train = splits[0]
     edge_index = train.edge_index.cpu().numpy()
@@ -92,17 +98,16 @@ def _auto_encoder(class_name: str, encoder: str | None = None) -> Callable[..., 
         from gnnlab import nn
         from gnnlab.train import fit_link_predictor
 
-        check_config(class_name if encoder is None else f"{class_name}({encoder})", config,
-                     {"model": None, "train": None})
+        check_config(class_name if encoder is None else f"{class_name}({encoder})", config, run.schema())
         train, val, test = splits
         options = dict(config.get("model", {}))
-        recon = options.pop("recon", "adjacency")
+        recon = options.pop("recon")
         torch.manual_seed(seed)
         auto_encoder = getattr(nn, class_name)
         if encoder is None:
             model = auto_encoder.with_gcn(train.num_features, recon=recon, **options)
         else:
-            out_channels = options.pop("out_channels", 16)
+            out_channels = options.pop("out_channels")
             model = auto_encoder(getattr(nn, encoder)(train.num_features, out_channels, **options), recon=recon)
         history = fit_link_predictor(model, train, val, test, seed=seed, device=device, verbose=verbose,
                                      **config.get("train", {}))
@@ -111,8 +116,22 @@ def _auto_encoder(class_name: str, encoder: str | None = None) -> Callable[..., 
             z = model.encode(train.x.to(device), train.edge_index.to(device))
             scores = model.decode(z, test.edge_label_index.to(device)).cpu().numpy()
         return _result(scores, test, history["train_time"], str(device), curve=history["val_auc"])
-    return run
 
+    def schema() -> dict[str, Any]:
+        from gnnlab import nn
+        from gnnlab.train import fit_link_predictor
+
+        train_keys = keywords(fit_link_predictor, ("model", "train", "val", "test", "seed", "device", "verbose"))
+        if encoder is None:  # the paper's encoder, by GAE.with_gcn's arguments
+            model_keys = keywords(getattr(nn, class_name).with_gcn, ("in_channels",))
+        else:  # the encoder's arguments, its width and the loss
+            model_keys = [*keywords(getattr(nn, encoder), ("in_channels", "out_channels")), "out_channels", "recon"]
+        return {"model": model_keys, "train": train_keys}
+
+    return _with_schema(run, schema)
+
+
+_with_schema(_spectral, _spectral_schema)
 
 #: methods whose runs do not depend on the seed for a given split (none: the split is drawn per seed)
 LINK_DETERMINISTIC: frozenset[str] = frozenset()

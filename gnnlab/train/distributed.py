@@ -12,19 +12,17 @@ Launch with ``torchrun`` (one machine or several)::
     torchrun --nproc-per-node 2 -m gnnlab train sage --distributed --dataset cora --batch-size 64
     gnnlab train sage --distributed --nproc-per-node 2 --batch-size 64     # the same, launched for you
 
-Only rank 0 shows progress, prints, and writes results and checkpoints. (``python -m gnnlab.train.distributed
-ARGS``, the older spelling of ``python -m gnnlab train ARGS --distributed``, still works and is deprecated.)
+Only rank 0 shows progress, prints, and writes results and checkpoints. This module joins and describes the
+process group; starting the processes is the command line's (``gnnlab train --distributed``) or torchrun's.
 """
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Sequence
 
 import torch
 import torch.distributed as dist
 
-from gnnlab.utils.validation import check_choice, check_positive_int
+from gnnlab.utils.validation import check_choice
 
 #: variables that ``torchrun`` sets in every process it starts
 TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
@@ -67,29 +65,3 @@ def rank() -> int:
 def is_main_process() -> bool:
     """True on rank 0 and when not distributed: the process that prints and writes files."""
     return rank() == 0
-
-
-def launch(arguments: Sequence[str], nproc_per_node: int) -> int:
-    """Start ``nproc_per_node`` processes on this machine through ``torchrun`` (``--standalone``), each running
-    ``python -m gnnlab <arguments>`` (``train ... --distributed``); return the launcher's exit code."""
-    from torch.distributed.run import main as torchrun
-
-    check_positive_int("launch", "nproc_per_node", nproc_per_node)
-    try:
-        torchrun(["--standalone", "--nproc-per-node", str(nproc_per_node), "-m", "gnnlab", *arguments])
-    except Exception as error:  # torchrun raises ChildFailedError with the failing rank's traceback
-        print(error, file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    # the deprecated spelling: run the command line by module name rather than importing it (gnnlab.cli imports
-    # this module; importing it back would be an import cycle)
-    import runpy
-    import warnings
-
-    warnings.warn("'python -m gnnlab.train.distributed ARGS' is deprecated: use 'python -m gnnlab train ARGS "
-                  "--distributed'", DeprecationWarning, stacklevel=1)
-    sys.argv = ["gnnlab", "train", *sys.argv[1:], *([] if "--distributed" in sys.argv else ["--distributed"])]
-    runpy.run_module("gnnlab", run_name="__main__", alter_sys=True)

@@ -151,3 +151,61 @@ def test_a_key_the_method_would_ignore_is_refused(graph, method, table, key):
     config[table][key] = 3
     with pytest.raises(ValueError, match=rf"'{method}' expected \[{table}\] keys from .* \(got {key}\)"):
         METHODS[method](graph, config, 0, CPU, False)
+
+
+@pytest.mark.parametrize("task", ["node", "link"])
+def test_every_shipped_config_key_is_an_argument_of_what_it_feeds(task):
+    # the TOML files are the one source of the settings: each key must reach a signature (a typo in a shipped
+    # file fails here, not in a user's run)
+    from gnnlab.experiments import TASKS
+    from gnnlab.experiments.methods import check_config
+
+    for method, runner in TASKS[task].methods.items():
+        schema = runner.schema()
+        assert set(schema) >= {"model"}, method
+        check_config(method, load_config(method, task=task), schema)
+
+
+@pytest.mark.parametrize(("task", "method", "table", "key"), [
+    ("node", "gcn", "model", "hiden_channels"), ("node", "gat", "train", "learning_rate"),
+    ("node", "deepwalk", "model", "walk_len"), ("node", "logreg", "model", "c"),
+    ("link", "gae", "model", "hidden"), ("link", "sage", "train", "epoch"), ("link", "sc", "model", "dims"),
+])
+def test_an_unknown_key_is_refused_when_the_comparison_is_set_up(tmp_path, task, method, table, key):
+    from gnnlab.experiments import Comparison, load_config
+
+    config = load_config(method, task=task)
+    config.setdefault(table, {})[key] = 1
+    with pytest.raises(ValueError, match=rf"'{method}' expected \[{table}\] keys from .* \(got {key}\)"):
+        Comparison([method], ["cora"], seeds=1, device="cpu", out_dir=tmp_path, verbose=False, task=task,
+                   configs={method: config})
+    assert not (tmp_path / task / "runs.json").exists()  # refused before any run
+
+
+def test_a_method_has_no_settings_of_its_own(graph):
+    # what the file leaves out is an error naming it, not a fallback written in the method
+    config = load_config("mlp")
+    del config["train"]["patience"]
+    with pytest.raises(ValueError, match=r"'mlp' expected its config to give \[train\] patience"):
+        METHODS["mlp"](graph, config, 0, CPU, False)
+    config = load_config("labelprop")
+    del config["model"]["alpha"]
+    with pytest.raises(ValueError, match=r"'labelprop' expected its config to give \[model\] alpha"):
+        METHODS["labelprop"](graph, config, 0, CPU, False)
+
+
+def test_gnnlab_train_and_the_comparison_train_gnns_through_one_function(graph, monkeypatch, capsys):
+    from gnnlab.cli import main
+    from gnnlab.experiments import methods
+
+    calls = []
+    original = methods.train_gnn
+
+    def recording(model_name, *args, **kwargs):
+        calls.append(model_name if isinstance(model_name, str) else model_name.__name__)
+        return original(model_name, *args, **kwargs)
+
+    monkeypatch.setattr(methods, "train_gnn", recording)
+    assert main(["train", "sage", "--epochs", "2", "--quiet"]) == 0
+    METHODS["gcn"](graph, load_config("gcn", quick=True), 0, CPU, False)
+    assert calls == ["sage", "GCN"]
