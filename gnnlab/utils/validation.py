@@ -38,9 +38,14 @@ def _is_bool(value: Any) -> bool:
     return isinstance(value, bool) or type(value).__name__ == "bool_"
 
 
+def is_integer(value: Any) -> bool:
+    """Whether ``value`` is an integer, Python's or numpy's (a truth value is not one)."""
+    return isinstance(value, numbers.Integral) and not _is_bool(value)
+
+
 def check_positive_int(who: str, name: str, value: Any, minimum: int = 1) -> int:
     """Check that ``value`` is an integer (Python's or numpy's) ``>= minimum``; returns it as a Python int."""
-    if _is_bool(value) or not isinstance(value, numbers.Integral) or value < minimum:
+    if not is_integer(value) or value < minimum:
         fail(who, f"'{name}' to be an integer >= {minimum}", describe(value))
     return int(value)
 

@@ -1,13 +1,15 @@
 r"""Graph attention of Veličković et al., "Graph Attention Networks", ICLR 2018."""
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gnnlab.nn.conv.message_passing import MessagePassing, _same_key
+from gnnlab.nn.conv.cache import InputCache
+from gnnlab.nn.conv.message_passing import MessagePassing
 from gnnlab.nn.functional.dropout import dropout
 from gnnlab.nn.functional.sparse import SparseMatrix, is_torch_sparse, sparse_entries
 from gnnlab.nn.linear import Linear, check_channels, glorot_
@@ -88,7 +90,7 @@ class GATConv(MessagePassing):
         kwargs.setdefault("aggr", "sum")
         super().__init__(node_dim=0, **kwargs)
         who = "GATConv"
-        for width in (in_channels, in_channels) if isinstance(in_channels, int) else tuple(in_channels):
+        for width in (in_channels, in_channels) if isinstance(in_channels, numbers.Integral) else tuple(in_channels):
             check_channels(who, "in_channels", width)
         check_positive_int(who, "out_channels", out_channels)
         check_positive_int(who, "heads", heads)
@@ -100,7 +102,7 @@ class GATConv(MessagePassing):
         self.residual = residual
         width = heads * out_channels
         self.lin = self.lin_src = self.lin_dst = None
-        if isinstance(in_channels, int):
+        if isinstance(in_channels, numbers.Integral):
             self.lin = Linear(in_channels, width, bias=False, weight_initializer="glorot")
         else:
             self.lin_src = Linear(in_channels[0], width, bias=False, weight_initializer="glorot")
@@ -110,14 +112,14 @@ class GATConv(MessagePassing):
         self.lin_edge = None if edge_dim is None else Linear(edge_dim, width, bias=False, weight_initializer="glorot")
         self.att_edge = None if edge_dim is None else nn.Parameter(torch.empty(1, heads, out_channels))
         total = width if concat else out_channels
-        root = in_channels if isinstance(in_channels, int) else in_channels[1]
+        root = in_channels if isinstance(in_channels, numbers.Integral) else in_channels[1]
         self.res = Linear(root, total, bias=False, weight_initializer="glorot") if residual else None
         self.bias = nn.Parameter(torch.empty(total)) if bias else None
-        self._loops_cache: tuple[tuple, Tensor] | None = None
+        self._loops_cache = InputCache()  # the edges with their self-loops replaced (without edge_attr)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        super().reset_parameters()
+        super().reset_parameters()  # the aggregation module and every cache, the self-loops' included
         for module in (self.lin, self.lin_src, self.lin_dst, self.lin_edge, self.res):
             if module is not None:
                 module.reset_parameters()
@@ -126,7 +128,6 @@ class GATConv(MessagePassing):
         glorot_(self.att_edge)
         if self.bias is not None:
             nn.init.zeros_(self.bias)
-        self._loops_cache = None
 
     def _project(self, x: Any) -> tuple[Tensor, Tensor | None, Tensor | None]:
         """``(W x_src, W x_dst, residual)`` with the heads split: ``(N, K, F_out)``."""
@@ -150,18 +151,18 @@ class GATConv(MessagePassing):
         if edge_attr is not None:
             edge_index, edge_attr = remove_self_loops(edge_index, edge_attr)
             return add_loops(edge_index, edge_attr, self.fill_value, num_nodes)
-        key = (edge_index, edge_index._version, num_nodes)
-        if self._loops_cache is not None and _same_key(self._loops_cache[0], key):
-            return self._loops_cache[1], None
-        looped = add_loops(remove_self_loops(edge_index)[0], None, None, num_nodes)[0]
-        self._loops_cache = (key, looped)
+        key = (edge_index, num_nodes)
+        looped = self._loops_cache.get(key)
+        if looped is None:
+            looped = add_loops(remove_self_loops(edge_index)[0], None, None, num_nodes)[0]
+            self._loops_cache.put(key, looped)
         return looped, None
 
     def forward(self, x: Tensor | SparseMatrix | tuple, edge_index: Tensor, edge_attr: Tensor | None = None,
                 size: tuple[int, int] | None = None,
                 return_attention_weights: bool | None = None) -> Tensor | tuple[Tensor, tuple[Tensor, Tensor]]:
         """With ``return_attention_weights=True`` also return ``(edge_index, alpha)``, ``alpha: (E', K)``."""
-        if isinstance(self.in_channels, int) and self.in_channels > 0 and not isinstance(x, (tuple, list)):
+        if isinstance(self.in_channels, numbers.Integral) and self.in_channels > 0 and not isinstance(x, (tuple, list)):
             check_feature_width("GATConv", x, self.in_channels)
         h_src, h_dst, res = self._project(x)
         num_src, num_dst = h_src.size(0), (h_src.size(0) if h_dst is None else h_dst.size(0))

@@ -7,7 +7,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from gnnlab.nn.conv.message_passing import MessagePassing, _same_key
+from gnnlab.nn.conv.cache import InputCache
+from gnnlab.nn.conv.message_passing import MessagePassing
 from gnnlab.nn.functional.gcn_norm import gcn_norm
 from gnnlab.nn.functional.sparse import SparseMatrix, is_torch_sparse, spmm
 from gnnlab.nn.linear import Linear, check_channels
@@ -85,54 +86,54 @@ class GCNConv(MessagePassing):
         self.add_self_loops, self.normalize = add_self_loops, normalize
         self.lin = Linear(in_channels, out_channels, bias=False, weight_initializer="glorot")
         self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
-        self._norm_cache: tuple[tuple, Any] | None = None
+        # gcn_norm's result: under the inputs' key, or (cached=True) under the empty key _PINNED, which only a
+        # lookup of _PINNED matches, so that it answers every later call whatever the graph (PyG's semantics)
+        self._norm_cache = InputCache()
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        super().reset_parameters()
+        super().reset_parameters()  # the aggregation module and every cache, the normalisation's included
         self.lin.reset_parameters()
         if self.bias is not None:
             nn.init.zeros_(self.bias)
-        self._norm_cache = None
 
     @property
     def _cached_edge_index(self) -> tuple[Tensor, Tensor] | None:
         """PyG's name for the normalised ``(edge_index, edge_weight)`` kept by ``cached=True`` (else ``None``)."""
-        hit = self._norm_cache
-        return hit[1] if hit is not None and hit[0] == "cached" and not is_torch_sparse(hit[1][0]) else None
+        pinned = self._norm_cache.get(_PINNED)
+        return pinned if pinned is not None and not is_torch_sparse(pinned[0]) else None
 
     @property
     def _cached_adj_t(self) -> Tensor | None:
         """PyG's name for the normalised sparse ``adj_t`` kept by ``cached=True`` (else ``None``)."""
-        hit = self._norm_cache
-        return hit[1][0] if hit is not None and hit[0] == "cached" and is_torch_sparse(hit[1][0]) else None
+        pinned = self._norm_cache.get(_PINNED)
+        return pinned[0] if pinned is not None and is_torch_sparse(pinned[0]) else None
 
     @_cached_edge_index.setter
     def _cached_edge_index(self, value: None) -> None:  # PyG code clears it with ``= None``
         if value is not None:
             raise ValueError("'GCNConv' keeps its own normalised graph: '_cached_edge_index' can only be cleared "
                              f"(set to None; got {type(value).__name__})")
-        self._norm_cache = None
+        self._norm_cache.clear()
 
     _cached_adj_t = _cached_adj_t.setter(_cached_edge_index.fset)
 
     def _normalized(self, edge_index: Tensor, edge_weight: Tensor | None, num_nodes: int, dtype) -> Any:
         """``gcn_norm``'s result, kept while the same tensors come back (or for good with ``cached=True``)."""
-        key = (edge_index, edge_index._version if not is_torch_sparse(edge_index) else None, edge_weight,
-               None if edge_weight is None else edge_weight._version, num_nodes, dtype)
-        hit = self._norm_cache
-        if hit is not None and (hit[0] == "cached" or _same_key(hit[0], key)):
-            if self.cached:
-                self._norm_cache = ("cached", hit[1])
-            return hit[1]
-        grad = edge_weight is not None and edge_weight.requires_grad
-        with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
-            result = gcn_norm(edge_index, edge_weight, num_nodes, self.improved, self.add_self_loops, self.flow,
-                              dtype)
+        pinned = self._norm_cache.get(_PINNED)
+        if pinned is not None:
+            return pinned
+        key = (edge_index, edge_weight, num_nodes, dtype)
+        result = self._norm_cache.get(key)
+        if result is None:
+            grad = edge_weight is not None and edge_weight.requires_grad
+            with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
+                result = gcn_norm(edge_index, edge_weight, num_nodes, self.improved, self.add_self_loops,
+                                  self.flow, dtype)
+            if not (grad or self.cached):
+                self._norm_cache.put(key, result)
         if self.cached:
-            self._norm_cache = ("cached", result)
-        elif not grad:
-            self._norm_cache = (key, result)
+            self._norm_cache.put(_PINNED, result)
         return result
 
     def forward(self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
@@ -160,3 +161,7 @@ class GCNConv(MessagePassing):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.in_channels}, {self.out_channels})"
+
+
+#: the key of the normalisation ``cached=True`` keeps for good: empty, so only a lookup of it matches
+_PINNED: tuple = ()

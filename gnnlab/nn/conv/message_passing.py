@@ -31,6 +31,7 @@ support ``torch.jit.script``).
 from __future__ import annotations
 
 import inspect
+import numbers
 import weakref
 from abc import abstractmethod
 from typing import Any
@@ -40,9 +41,10 @@ from torch import Tensor
 from torch_geometric import EdgeIndex
 from torch_geometric.nn.conv import MessagePassing as PyGMessagePassing
 
+from gnnlab.nn.conv.cache import InputCache
 from gnnlab.nn.functional.sparse import SparseMatrix, is_torch_sparse, sparse_entries
 from gnnlab.utils.graph import scatter
-from gnnlab.utils.validation import check_choice, check_edge_index, describe
+from gnnlab.utils.validation import check_choice, check_edge_index, describe, is_integer
 
 #: Arguments that ``propagate`` fills in itself (PyG's names).
 SPECIAL_ARGS = frozenset({"index", "ptr", "dim_size", "size", "size_i", "size_j", "edge_index", "edge_index_i",
@@ -105,8 +107,15 @@ class MessagePassing(PyGMessagePassing):
     object the caller passed, never gnnlab's private type, unless it opts in itself. Either way the fused method
     runs only when the class that defines it also defines (or inherits below it) the :meth:`message` and
     :meth:`aggregate` that would otherwise run: a subclass that overrides :meth:`message` or :meth:`aggregate`
-    always gets its override.
+    always gets its override (:func:`overridden_below`, the rule ``SAGEConv``'s projection before aggregating
+    follows too).
     ``use_sparse = False`` forces the per-edge path; both give the same result.
+
+    **Caches.** What a layer keeps from its inputs (that matrix, the ``edge_index`` :meth:`check_graph` last
+    validated, a subclass's own: ``GCNConv``'s normalisation, ``GATConv``'s self-loops) is held in
+    :class:`~gnnlab.nn.conv.cache.InputCache` attributes, all under its one key rule (tensors by identity and
+    in-place version counter, other values by ``==``). :meth:`reset_parameters` empties every one of them, and
+    a pickled or copied layer carries none.
 
     ``target_local`` says that one call's output at node :math:`i` depends only on the features of
     :math:`i` and of its in-neighbours and on the edges into :math:`i`, so that it can be computed on the
@@ -151,7 +160,7 @@ class MessagePassing(PyGMessagePassing):
         who = type(self).__name__
         check_choice(who, "flow", flow, FLOWS)
         for name, value in (("node_dim", node_dim), ("decomposed_layers", decomposed_layers)):
-            if isinstance(value, bool) or not isinstance(value, int) or (name == "decomposed_layers" and value < 1):
+            if not is_integer(value) or (name == "decomposed_layers" and value < 1):
                 raise TypeError(f"'{who}' expected '{name}' to be {'a positive' if name[0] == 'd' else 'an'} int "
                                 f"(got {describe(value)})")
         own = isinstance(aggr, str) and aggr in self.extra_aggregations
@@ -169,13 +178,17 @@ class MessagePassing(PyGMessagePassing):
                              f"(got {aggr!r}: {error})") from error
         if own:
             self.aggr = aggr
-        self._fused_cache: tuple[tuple, SparseMatrix] | None = None
-        self._checked: tuple | None = None
+        # what propagate and check_graph keep from their inputs; a subclass adds its own InputCache attributes,
+        # which reset_parameters empties and copies do not carry, as these
+        self._fused_cache = InputCache()  # the SparseMatrix of the fused product over a plain edge_index
+        self._check_cache = InputCache()  # the edge_index check_graph last validated
 
     def reset_parameters(self) -> None:
-        """Reset the aggregation module's parameters (PyG) and drop the cached sparse matrix and checks."""
+        """Reset the aggregation module's parameters (PyG) and empty every cache of the layer (each
+        :class:`~gnnlab.nn.conv.cache.InputCache` attribute, a subclass's included)."""
         super().reset_parameters()
-        self._fused_cache = self._checked = None
+        for cache in InputCache.caches_of(self).values():
+            cache.clear()
 
     @property
     def _reduction(self) -> str | None:
@@ -318,7 +331,7 @@ class MessagePassing(PyGMessagePassing):
                 or edge_index.dtype == torch.bool or edge_index.dim() != 2 or edge_index.size(0) != 2:
             raise ValueError(f"'{who}' expected 'edge_index' to be an integer tensor of shape (2, E), an EdgeIndex "
                              f"or a torch.sparse adjacency (got {describe(edge_index)})")
-        if size is not None and (len(size) != 2 or not all(s is None or isinstance(s, int) for s in size)):
+        if size is not None and (len(size) != 2 or not all(s is None or isinstance(s, numbers.Integral) for s in size)):
             raise ValueError(f"'{who}' expected 'size' to be a pair (N_src, N_dst) of ints (got {size!r})")
         sizes = [None, None] if size is None else list(size)
         plain, ptr = edge_index, None
@@ -479,13 +492,12 @@ class MessagePassing(PyGMessagePassing):
         shape = (size[i] if size[i] is not None else size[j], size[j] if size[j] is not None else size[i])
         if shape[0] is None:
             return None  # the per-edge path says what is missing
-        key = (edge_index, edge_index._version, weight, None if weight is None else weight._version, shape,
-               self.flow, edge_index.device)
-        if self._fused_cache is not None and _same_key(self._fused_cache[0], key):
-            return self._fused_cache[1]
-        with torch.no_grad():
-            matrix = SparseMatrix.from_coo(graph["index"][i], graph["index"][j], weight, shape)
-        self._fused_cache = (key, matrix)
+        key = (edge_index, weight, shape, self.flow, edge_index.device)
+        matrix = self._fused_cache.get(key)
+        if matrix is None:
+            with torch.no_grad():
+                matrix = SparseMatrix.from_coo(graph["index"][i], graph["index"][j], weight, shape)
+            self._fused_cache.put(key, matrix)
         return matrix
 
     # -- helpers for layers --------------------------------------------------------------------------
@@ -506,8 +518,8 @@ class MessagePassing(PyGMessagePassing):
                 raise ValueError(f"'{who}' expected a sparse 'adj_t' of shape (N_dst, N_src) = "
                                  f"({num_dst}, {num_src}) (got {tuple(edge_index.shape)})")
             return
-        key = (edge_index, getattr(edge_index, "_version", None), num_src, num_dst)
-        if self._checked is not None and _same_key(self._checked, key):
+        key = (edge_index, num_src, num_dst)
+        if self._check_cache.get(key):
             return
         plain = edge_index.as_tensor() if isinstance(edge_index, EdgeIndex) else edge_index
         check_edge_index(who, plain, num_src if num_src == num_dst else None)
@@ -517,13 +529,11 @@ class MessagePassing(PyGMessagePassing):
                     raise ValueError(f"'{who}' expected 'edge_index[{row}]' indices below {count}, the number of "
                                      f"{'source' if row == 0 else 'target'} nodes "
                                      f"(got maximum {int(plain[row].max())})")
-        self._checked = key
+        self._check_cache.put(key, True)
 
-    def __getstate__(self):  # caches hold tensors by identity: do not pickle or deep-copy them
-        state = dict(super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__)
-        state["_fused_cache"] = None
-        state["_checked"] = None
-        return state
+    def __getstate__(self):  # caches hold tensors by identity: pickles and copies get every one of them empty
+        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__
+        return InputCache.without_contents(state)
 
 
 #: the hook registries PyG runs before and after each method
@@ -560,13 +570,26 @@ def _spec(cls: type) -> dict:
     spec["edge_args"] = user("edge_update")
     mro = cls.__mro__
     fused = _owner(cls, "message_and_aggregate")
-    spec["fusable"] = fused not in (MessagePassing, PyGMessagePassing) and all(
-        mro.index(fused) <= mro.index(_owner(cls, name)) for name in ("message", "aggregate"))
+    spec["fusable"] = fused not in (MessagePassing, PyGMessagePassing) and not overridden_below(cls, fused)
     spec["fuses_edge_index"] = spec["fusable"] and cls.fuse_edge_index is True and \
         mro.index(_owner(cls, "fuse_edge_index")) <= mro.index(fused)
     _SIGNATURES[cls] = spec
     return spec
 
 
-def _same_key(a: tuple, b: tuple) -> bool:
-    return all((x is y) if isinstance(x, Tensor) or isinstance(y, Tensor) else x == y for x, y in zip(a, b))
+def overridden_below(cls: type, owner: type, names: tuple[str, ...] = ("message", "aggregate")) -> bool:
+    """Whether ``cls`` runs, for one of ``names``, a method defined ahead of ``owner`` in its MRO (by a subclass
+    of ``owner`` or a class mixed in before it) rather than ``owner``'s own or one ``owner`` inherits.
+
+    The one rule for a fast path written for ``owner``'s methods: it may stand in for them only when this is
+    false, so that an overridden :meth:`~MessagePassing.message` or :meth:`~MessagePassing.aggregate` always
+    runs. :meth:`MessagePassing.propagate` applies it with ``owner`` the class that defines
+    ``message_and_aggregate``, ``SAGEConv`` with itself (its projection before aggregating).
+
+    Args:
+        cls: the layer's class.
+        owner: the class (in ``cls.__mro__``) whose methods the fast path computes.
+        names: the methods the fast path stands in for.
+    """
+    mro = cls.__mro__
+    return any(mro.index(_owner(cls, name)) < mro.index(owner) for name in names)

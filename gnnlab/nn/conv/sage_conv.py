@@ -2,18 +2,18 @@ r"""GraphSAGE of Hamilton, Ying & Leskovec, "Inductive Representation Learning o
 NeurIPS 2017."""
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-
 from torch_geometric.nn.aggr import MultiAggregation
 
-from gnnlab.nn.conv.message_passing import MessagePassing
+from gnnlab.nn.conv.message_passing import MessagePassing, overridden_below
 from gnnlab.nn.functional.sparse import SparseMatrix, is_torch_sparse, sparse_entries, spmm
 from gnnlab.nn.linear import Linear, check_channels, linear
-from gnnlab.utils.validation import check_feature_width, check_positive_int
+from gnnlab.utils.validation import check_feature_width, check_positive_int, is_integer
 
 
 class SAGEConv(MessagePassing):
@@ -78,7 +78,7 @@ class SAGEConv(MessagePassing):
                  **kwargs: Any) -> None:
         """See :class:`SAGEConv` for the arguments."""
         super().__init__(aggr=aggr, **kwargs)
-        pair = (in_channels, in_channels) if isinstance(in_channels, int) else tuple(in_channels)
+        pair = (in_channels, in_channels) if isinstance(in_channels, numbers.Integral) else tuple(in_channels)
         for width in pair:
             check_channels("SAGEConv", "in_channels", width)
         check_positive_int("SAGEConv", "out_channels", out_channels)
@@ -108,7 +108,7 @@ class SAGEConv(MessagePassing):
     def forward(self, x: Tensor | SparseMatrix | tuple, edge_index: Tensor, edge_weight: Tensor | None = None,
                 size: tuple[int, int] | None = None) -> Tensor:
         x_src, x_dst = (x, x) if not isinstance(x, (tuple, list)) else x
-        widths = (self.in_channels, self.in_channels) if isinstance(self.in_channels, int) else self.in_channels
+        widths = (self.in_channels,) * 2 if is_integer(self.in_channels) else self.in_channels
         num_src = check_feature_width("SAGEConv", x_src, widths[0] if widths[0] > 0 else None)
         num_dst = num_src if x_dst is None else check_feature_width("SAGEConv", x_dst,
                                                                       widths[1] if widths[1] > 0 else None)
@@ -136,11 +136,11 @@ class SAGEConv(MessagePassing):
 
     def _project_first(self, x_src: Any) -> bool:
         """Whether the messages may be projected before aggregating: a linear aggregation of SAGEConv's own
-        ``message`` (a subclass's ``message``/``aggregate`` sees the unprojected features)."""
+        ``message`` (a subclass's ``message``/``aggregate`` sees the unprojected features: the rule by which
+        ``propagate`` runs an override rather than a fused product, :func:`overridden_below`)."""
         linear_rule = (self._reduction in ("sum", "mean")
                        and not isinstance(self.lin_l.weight, nn.UninitializedParameter)
-                       and type(self).message is SAGEConv.message
-                       and type(self).aggregate is SAGEConv.aggregate)
+                       and not overridden_below(type(self), SAGEConv))
         if isinstance(x_src, SparseMatrix):
             return linear_rule
         return linear_rule and self.out_channels < x_src.size(-1)

@@ -25,13 +25,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gnnlab.utils.validation import fail
+from gnnlab.utils.validation import fail, is_integer
 
 
 def as_pair(who: str, name: str, value, minimum: int) -> tuple[int, int]:
     """``value`` as a pair of ints >= ``minimum`` (an int is repeated), or a ``ValueError`` naming ``name``."""
-    pair = (value, value) if isinstance(value, int) and not isinstance(value, bool) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in pair):
+    pair = (value, value) if is_integer(value) else tuple(value)
+    if len(pair) != 2 or not all(is_integer(v) and v >= minimum for v in pair):
         fail(who, f"'{name}' to be an int >= {minimum} or a pair of them", repr(value))
     return pair  # type: ignore[return-value]
 

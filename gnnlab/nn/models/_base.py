@@ -4,10 +4,17 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from gnnlab.nn.conv.cache import InputCache
 from gnnlab.nn.functional.dropout import dropout
 from gnnlab.nn.functional.sparse import SparseMatrix
 from gnnlab.utils.csr import CSR
-from gnnlab.utils.validation import check_edge_index, check_feature_width, check_features, check_positive_int
+from gnnlab.utils.validation import (
+    check_edge_index,
+    check_feature_width,
+    check_features,
+    check_positive_int,
+    is_integer,
+)
 
 
 class NodeModel(nn.Module):
@@ -16,7 +23,9 @@ class NodeModel(nn.Module):
     Subclasses implement ``_run(x, edge_index, edge_weight) -> (logits, hidden)``. Inputs are validated
     here once per tensor (a tensor seen before, unmodified, is not checked again), not in the layers' loops.
     "Unmodified" is PyTorch's in-place counter (``tensor._version``): edits through ``.numpy()`` or ``.data``
-    bypass it and are not seen.
+    bypass it and are not seen (the rule of :class:`~gnnlab.nn.conv.cache.InputCache`, which every cache of
+    the layers follows too). ``reset_parameters`` empties the model's caches and its layers'; a pickled or
+    deep-copied model carries none.
 
     Example::
 
@@ -51,7 +60,7 @@ class NodeModel(nn.Module):
     def __init__(self) -> None:
         """Set up the input checks; a subclass builds its layers (see :class:`NodeModel`)."""
         super().__init__()
-        self._checked: tuple | None = None
+        self._check_cache = InputCache()  # the inputs check_inputs last validated
 
     def forward(self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None, *,
                 num_sampled_nodes_per_hop: list[int] | None = None,
@@ -108,10 +117,8 @@ class NodeModel(nn.Module):
     def check_inputs(self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None) -> None:
         # the inputs seen last time, by identity, with the counter PyTorch bumps at every in-place edit: a NaN
         # written into x since then is caught (a SparseMatrix by its values tensor, which has the counter)
-        inputs = (x, x.values if isinstance(x, SparseMatrix) else None, edge_index, edge_weight)
-        versions = tuple(getattr(t, "_version", None) for t in inputs)
-        if self._checked is not None and self._checked[1] == versions and all(
-                a is b for a, b in zip(self._checked[0], inputs)):
+        key = (x, x.values if isinstance(x, SparseMatrix) else None, edge_index, edge_weight)
+        if self._check_cache.get(key):
             return
         who = type(self).__name__
         num_nodes = check_feature_width(who, x, self.in_channels)
@@ -122,12 +129,16 @@ class NodeModel(nn.Module):
                 shape = tuple(edge_weight.shape) if isinstance(edge_weight, Tensor) else type(edge_weight).__name__
                 raise ValueError(f"'{who}' expected 'edge_weight' of shape ({edge_index.size(1)},) (got {shape})")
             check_features(who, edge_weight.view(-1, 1), name="edge_weight")
-        self._checked = (inputs, versions)
+        self._check_cache.put(key, True)
 
-    def __getstate__(self):
-        state = dict(super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__)
-        state["_checked"] = None
-        return state
+    def reset_parameters(self) -> None:
+        """Empty the model's caches (a subclass resets its layers, and calls this)."""
+        for cache in InputCache.caches_of(self).values():
+            cache.clear()
+
+    def __getstate__(self):  # as MessagePassing's: pickles and copies get every cache empty
+        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__
+        return InputCache.without_contents(state)
 
     def extra_config(self) -> dict:
         return {}
@@ -153,6 +164,7 @@ class ConvStack(NodeModel):
         return torch.relu(x)
 
     def reset_parameters(self) -> None:
+        super().reset_parameters()
         for conv in self.convs:
             conv.reset_parameters()
 
@@ -208,7 +220,7 @@ class ConvStack(NodeModel):
 def _check_hops(who: str, num_sampled_nodes, num_sampled_edges, num_nodes: int, num_edges: int):
     for name, counts, total in (("num_sampled_nodes_per_hop", num_sampled_nodes, num_nodes),
                                 ("num_sampled_edges_per_hop", num_sampled_edges, num_edges)):
-        if not isinstance(counts, (list, tuple)) or not all(isinstance(c, int) and c >= 0 for c in counts) \
+        if not isinstance(counts, (list, tuple)) or not all(is_integer(c) and c >= 0 for c in counts) \
                 or sum(counts) != total:
             raise ValueError(f"'{who}' expected '{name}' to be a list of counts per hop summing to {total}, as "
                              f"NeighborLoader gives with the batch (got {counts!r})")

@@ -70,6 +70,7 @@ class GGNN(NodeModel):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        super().reset_parameters()  # the input checks
         self.lin_in.reset_parameters()
         self.conv.reset_parameters()
         self.lin_out.reset_parameters()

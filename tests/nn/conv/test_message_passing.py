@@ -309,7 +309,7 @@ def test_fast_path_only_for_the_class_that_defines_it():
     x = torch.randn(10, 4)
     for layer, fused in ((Update(4, 2), True), (OwnRule(4, 2), False), (OptedIn(4, 2), True)):
         out = layer(x, edge_index)
-        assert (layer._fused_cache is not None) == fused  # whether the SparseMatrix product ran
+        assert bool(layer._fused_cache) == fused  # whether the SparseMatrix product ran
         torch.testing.assert_close(out, _per_edge(layer, x, edge_index), atol=1e-6, rtol=1e-5)
 
     class Override(GCNConv):

@@ -124,7 +124,7 @@ def test_add_alias_takes_the_fused_product():
     ei, n = _messy_graph()
     for layer in (GatedGraphConv(6, 2), GCNConv(6, 3, aggr="add")):
         layer(torch.randn(n, 6), ei)
-        assert layer._fused_cache is not None
+        assert layer._fused_cache  # it holds the SparseMatrix
 
 
 def test_copies_drop_the_caches():
@@ -132,9 +132,9 @@ def test_copies_drop_the_caches():
     ei, n = _messy_graph()
     layer = SAGEConv(6, 3)
     layer(torch.randn(n, 6), ei)
-    assert layer._fused_cache is not None and layer._checked is not None
+    assert layer._fused_cache and layer._check_cache
     for clone in (copy.deepcopy(layer), pickle.loads(pickle.dumps(layer))):
-        assert clone._fused_cache is None and clone._checked is None
+        assert not clone._fused_cache and not clone._check_cache
 
 
 def test_edge_index_edited_in_place_rebuilds_the_fused_matrix():
