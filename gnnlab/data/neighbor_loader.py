@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader, get_worker_info
 from torch_geometric.data import Data
 
 from gnnlab.utils.csr import CSR
-from gnnlab.utils.seed import make_generator
+from gnnlab.utils.seed import NEXT_STREAM, derive_seed, make_generator
 from gnnlab.utils.validation import check_edge_index, check_positive_int, describe, fail
 
 
@@ -162,7 +162,7 @@ class NeighborLoader(DataLoader):
         self._local = None  # global -> local id map, allocated lazily in each process
         self.sample_generator = make_generator(seed, data.edge_index.device)
         self._worker_generator: tuple[int, torch.Generator] | None = None
-        shuffle_generator = make_generator(None if seed is None else seed + 1)
+        shuffle_generator = make_generator(derive_seed(seed, NEXT_STREAM))
         super().__init__(range(self.input_nodes.numel()), batch_size=batch_size, shuffle=shuffle,
                          collate_fn=self._collate,
                          generator=shuffle_generator, num_workers=num_workers, **kwargs)

@@ -12,6 +12,7 @@ from gnnlab.data.networkx import from_networkx
 from gnnlab.embedding.random_walk import random_walks
 from gnnlab.embedding.skipgram import OBJECTIVES, train_skipgram
 from gnnlab.utils.device import resolve_device
+from gnnlab.utils.seed import NEXT_STREAM, derive_seed
 from gnnlab.utils.validation import check_choice, check_edge_index, check_number, check_positive_int, fail
 
 
@@ -84,7 +85,7 @@ class RandomWalkEmbedding(BaseEstimator):
         inputs, _ = train_skipgram(walks, num_nodes, dimensions=self.dimensions, window_size=self.window_size,
                                    negative=self.negative, epochs=self.epochs, learning_rate=self.learning_rate,
                                    batch_size=self.batch_size, max_pairs=max_pairs, objective=self.objective,
-                                   seed=None if self.seed is None else self.seed + 1, verbose=self.verbose)
+                                   seed=derive_seed(self.seed, NEXT_STREAM), verbose=self.verbose)
         self._embedding = inputs.cpu().numpy().astype(np.float32, copy=False)
         self.num_nodes_ = num_nodes
         return self

@@ -52,6 +52,7 @@ from gnnlab.utils.csr import CSR
 from gnnlab.utils.seed import make_generator
 from gnnlab.utils.validation import check_edge_index, check_number, check_positive_int, fail
 
+#: the node id that fills a walk past a node without out-edges (skip-gram skips it)
 PAD = -1
 #: graphs with at most this many (source, target) pairs test edges in a dense boolean table (32 MiB)
 DENSE_ADJACENCY_LIMIT = 2**25

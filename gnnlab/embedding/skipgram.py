@@ -42,10 +42,10 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from gnnlab.embedding.hierarchical_softmax import HuffmanTree, hierarchical_softmax_step
+from gnnlab.embedding.random_walk import PAD
 from gnnlab.utils.seed import make_generator
 from gnnlab.utils.validation import check_choice, check_number, check_positive_int, describe, fail
 
-PAD = -1
 #: the skip-gram objectives ``train_skipgram`` and the estimators accept
 OBJECTIVES = ("negative_sampling", "hierarchical_softmax")
 

@@ -5,8 +5,7 @@ import csv
 import io
 import json
 import os
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,8 @@ from gnnlab.utils.device import resolve_device
 from gnnlab.utils.io import atomic_write, remove_stale_temporaries
 from gnnlab.utils.validation import check_choice, check_positive_int, fail
 
+
 #: test-only: seconds each cell waits before it runs, so a test can interrupt a run mid-way on any machine
-_CELL_DELAY_VARIABLE = "GNNLAB_TEST_CELL_DELAY"
-
-
 class Comparison:
     """One named run of a comparison of ``task``'s methods, stored under ``<out_dir>/<run_name>/``.
 
@@ -195,16 +192,21 @@ class Comparison:
         wanted = set(self.cells())
         return [row for row in self.rows if self.key(row) in wanted]
 
-    def run(self) -> list[dict[str, Any]]:
-        """Run the cells not finished yet; return every row of the record."""
+    def run(self, on_cell: Callable[[str, str, str, int], None] | None = None) -> list[dict[str, Any]]:
+        """Run the cells not finished yet; return every row of the record.
+
+        Args:
+            on_cell: called as ``on_cell(method, dataset, split, seed)`` before each cell runs (the cells
+                before it are in the record by then).
+        """
         done = {self.key(row) for row in self.rows}
         todo = [cell for cell in self.cells() if cell not in done]
         data_cache: dict[tuple[str, int], Any] = {}
-        delay = float(os.environ.get(_CELL_DELAY_VARIABLE, 0))
         bar = tqdm(todo, desc="compare", unit="cell", disable=not self.verbose)
         for method, dataset, split, seed in bar:
             bar.set_postfix_str(f"{method} on {dataset}, seed {seed}")
-            time.sleep(delay)
+            if on_cell is not None:
+                on_cell(method, dataset, split, seed)
             # the data of a split that changes with the seed is drawn per seed; others are drawn once
             data_key = (dataset, seed if self.task.splits[split] else 0)
             if data_key not in data_cache:

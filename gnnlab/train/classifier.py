@@ -3,6 +3,7 @@ stochastic or mini-batch gradient descent."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -69,6 +70,7 @@ def fit_classifier(
     seed: int | None = 0,
     device: str | torch.device = "auto",
     verbose: bool = True,
+    on_epoch_end: Callable[[int, Mapping[str, float]], None] | None = None,
 ) -> dict[str, Any]:
     """Minimise the cross-entropy of ``model`` on ``(x, y)``.
 
@@ -91,6 +93,8 @@ def fit_classifier(
         seed: shuffling, and dropout through a forked global generator; the caller's state is untouched.
         device: where to train (``"auto"``: CUDA when available).
         verbose: a progress bar.
+        on_epoch_end: called as ``on_epoch_end(epoch, metrics)`` after each epoch is recorded (and
+            checkpointed): live logging or plotting, or stopping a run from outside (by raising).
 
     Returns:
         history with per-epoch ``train_loss``, and with validation data ``val_loss`` and ``val_acc``;
@@ -143,7 +147,7 @@ def fit_classifier(
     history = run_epochs(who, model, optimizer, train_epoch, evaluate_on_validation, epochs=epochs,
                          history_keys=("train_loss", "val_loss", "val_acc"), selection=_selection(early_stopping),
                          early_stopping=early_stopping, seed=seed, device=device, verbose=verbose,
-                         progress=("train_loss", "val_acc"))
+                         progress=("train_loss", "val_acc"), on_epoch_end=on_epoch_end)
     if math.isnan(history["train_loss"][-1]):
         fail(who, "a finite training loss; lower 'lr' or set 'clip_norm'", "NaN")
     return history

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
 from torch_geometric.data import Data
 
 from gnnlab.nn.models.gae import GAE
-from gnnlab.regularize.best_epoch import BestEpoch
 from gnnlab.regularize.early_stopping import EarlyStopping
+from gnnlab.train._shared import LINK_SELECTIONS, check_optimisation, features_for, selection
 from gnnlab.train.checkpoint import Checkpoint
 from gnnlab.train.loop import check_loop_arguments, early_stopping_for, run_epochs
-from gnnlab.train.node_classification import _maybe_sparse
 from gnnlab.utils.device import resolve_device
-from gnnlab.utils.seed import make_generator
-from gnnlab.utils.validation import check_choice, check_number, describe, fail
+from gnnlab.utils.seed import NEXT_STREAM, derive_seed, make_generator
+from gnnlab.utils.validation import describe, fail
 
 _PER_EPOCH = ("train_loss", "val_auc", "val_ap", "test_auc", "test_ap", "seconds")
 #: the rules of ``select``: the highest validation AUC (ties to the higher AP), or the last epoch
-_SELECTIONS = {"val_auc": (("val_auc", "val_ap"), "max", "first"), "last": ("val_auc", "max", "last")}
 
 
 def fit_link_predictor(
@@ -42,6 +41,7 @@ def fit_link_predictor(
     seed: int | None = None,
     sparse: bool | str = "auto",
     verbose: bool = True,
+    on_epoch_end: Callable[[int, Mapping[str, float]], None] | None = None,
 ) -> dict[str, Any]:
     r"""Train a :class:`~gnnlab.nn.models.GAE` / :class:`~gnnlab.nn.models.VGAE` on the training graph,
     scoring the validation (and test) pairs every epoch.
@@ -76,6 +76,8 @@ def fit_link_predictor(
             model that declares it takes them (``supports_sparse_features``: gnnlab's models, and a
             :class:`~gnnlab.nn.models.GAE` whose encoder does), any other gets a dense tensor.
         verbose: a progress bar with the loss and validation AUC.
+        on_epoch_end: called as ``on_epoch_end(epoch, metrics)`` after each epoch is recorded (and
+            checkpointed): live logging or plotting, or stopping a run from outside (by raising).
 
     Returns:
         A history dict: per-epoch lists ``train_loss``, ``val_auc``, ``val_ap``, ``test_auc``, ``test_ap``
@@ -103,20 +105,20 @@ def fit_link_predictor(
     _check_arguments(who, model, train, val, test, lr, weight_decay, select, sparse)
     device = resolve_device(device)
     model = model.to(device)
-    x, edge_index = _maybe_sparse(who, train.x.to(device), sparse, model), train.edge_index.to(device)
+    x, edge_index = features_for(who, train.x.to(device), sparse, model), train.edge_index.to(device)
     pairs = {name: (part.edge_label_index.to(device), part.edge_label.to(device))
              for name, part in (("val", val), ("test", test)) if part is not None}
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    task = _LinkPrediction(model, optimizer, x, edge_index, pairs, make_generator(None if seed is None else seed + 1,
+    task = _LinkPrediction(model, optimizer, x, edge_index, pairs, make_generator(derive_seed(seed, NEXT_STREAM),
                                                                               device))
     history = run_epochs(
         who, model, optimizer, task.train_epoch, task.evaluate, epochs=epochs, history_keys=_PER_EPOCH,
-        selection=BestEpoch(*_SELECTIONS[select]),
+        selection=selection(select, LINK_SELECTIONS),
         early_stopping=early_stopping_for(who, early_stopping, "val_auc", "max"), checkpoint=store,
         checkpoint_every=checkpoint_every, generators=[task.negatives], seed=seed, device=device, verbose=verbose,
         run={"model": repr(model), "num_nodes": train.num_nodes, "num_train_edges": int(edge_index.size(1)),
-             "seed": seed, "select": select}, progress=("train_loss", "val_auc"))
+             "seed": seed, "select": select}, progress=("train_loss", "val_auc"), on_epoch_end=on_epoch_end)
     if not history["train_loss"]:
         fail(who, f"'epochs' above the {history['epochs_run']} epochs already in the checkpoint {store.path}",
              epochs)
@@ -171,7 +173,4 @@ def _check_arguments(who: str, model: Any, train: Any, val: Any, test: Any, lr: 
                 fail(who, f"'{name}' with '{key}' (as gnnlab.data.link_split returns it)", f"a Data without '{key}'")
         if labelled and len(torch.unique(part.edge_label)) != 2:
             fail(who, f"'{name}.edge_label' with both edges (1) and non-edges (0)", describe(part.edge_label))
-    check_number(who, "lr", lr, low=0.0, low_open=True)
-    check_number(who, "weight_decay", weight_decay, low=0.0)
-    check_choice(who, "select", select, tuple(_SELECTIONS))
-    check_choice(who, "sparse", sparse, ("auto", True, False))
+    check_optimisation(who, lr=lr, weight_decay=weight_decay, select=select, rules=LINK_SELECTIONS, sparse=sparse)

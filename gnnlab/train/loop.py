@@ -57,9 +57,6 @@ from gnnlab.regularize.early_stopping import EarlyStopping
 from gnnlab.train.checkpoint import Checkpoint, resume_training, rng_states, save_training, set_rng_states
 from gnnlab.utils.validation import check_positive_int, fail
 
-#: tests only: the epoch after which a run holds still, to be killed at a known point (:func:`_hold_for_tests`)
-HOLD_VARIABLE = "GNNLAB_TEST_HOLD_AFTER_EPOCH"
-
 
 def check_loop_arguments(who: str, model: Any, epochs: Any, checkpoint: Any = None,
                          checkpoint_every: Any = 1) -> Checkpoint | None:
@@ -110,6 +107,7 @@ def run_epochs(
     distributed: bool = False,
     verbose: bool = True,
     progress: Sequence[str] = ("train_loss",),
+    on_epoch_end: Callable[[int, Mapping[str, float]], None] | None = None,
 ) -> dict[str, Any]:
     """Run epochs ``0 .. epochs - 1`` (or resume from ``checkpoint``) and return the history.
 
@@ -125,6 +123,7 @@ def run_epochs(
     global generators and of ``generators``, so that a resumed run ends exactly as an uninterrupted one.
     ``distributed``: every rank of the process group calls this; rank 0 writes the checkpoint, and its
     ``early_stopping`` decides for every rank when to stop (ranks that stopped apart would wait for ever).
+    ``on_epoch_end(epoch, metrics)``, when given, is called after each epoch is recorded and checkpointed.
 
     Returns:
         ``{key: [per-epoch values]}`` for ``history_keys``, with ``best_epoch`` (``selection``'s; the model is
@@ -157,7 +156,8 @@ def run_epochs(
             if checkpoint is not None and (stopped or epoch == epochs - 1 or (epoch + 1) % checkpoint_every == 0):
                 _save(checkpoint, run, parts, random, epoch=epoch, stopped=stopped, history=history,
                       elapsed=time.perf_counter() - start)
-            _hold_for_tests(epoch)
+            if on_epoch_end is not None:  # the epoch is recorded and checkpointed: a callback sees a resumable run
+                on_epoch_end(epoch, metrics)
             if stopped:
                 break
         train_time = time.perf_counter() - start
@@ -236,10 +236,3 @@ def _forked_rng(seed: int | None, device: torch.device, always: bool) -> Iterato
         if seed is not None:
             torch.manual_seed(seed)
         yield
-
-
-def _hold_for_tests(epoch: int) -> None:
-    """Tests only: with ``GNNLAB_TEST_HOLD_AFTER_EPOCH=<e>`` set, stop for ten minutes once epoch ``e`` is done
-    (and checkpointed), so that a test can kill the run at a known epoch however fast the machine is."""
-    if os.environ.get(HOLD_VARIABLE, "").strip() == str(epoch):
-        time.sleep(600)

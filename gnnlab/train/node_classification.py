@@ -30,6 +30,7 @@ The epochs themselves run in :func:`gnnlab.train.loop.run_epochs`, shared by eve
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -43,52 +44,21 @@ from torch_geometric.data import Data
 from gnnlab.data.neighbor_loader import NeighborLoader
 from gnnlab.nn.functional.sparse import SparseMatrix
 from gnnlab.nn.models import NodeModel
-from gnnlab.regularize.best_epoch import BestEpoch
 from gnnlab.regularize.early_stopping import EarlyStopping
+from gnnlab.train._shared import (
+    NODE_SELECTIONS,
+    check_optimisation,
+    features_for,
+    selection,
+)
 from gnnlab.train.checkpoint import Checkpoint
 from gnnlab.train.loop import check_loop_arguments, early_stopping_for, run_epochs
 from gnnlab.utils.device import resolve_device
-from gnnlab.utils.validation import check_choice, check_number, check_positive_int, describe, fail
+from gnnlab.utils.seed import RANK_STREAM, derive_seed
+from gnnlab.utils.validation import check_positive_int, describe, fail
 
 #: what the history records for every epoch (``seconds``: the time of the training pass)
 HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc", "test_acc", "seconds")
-
-#: the rules of ``select`` (which epoch's parameters are kept): BestEpoch's monitor, mode and rule
-SELECTION_RULES = {
-    "val_acc": (("val_acc", "val_loss"), ("max", "min"), "first"),
-    "val_loss": ("val_loss", "min", "first"),
-    "val_acc_and_loss": (("val_acc", "val_loss"), ("max", "min"), "all"),
-    "last": ("val_loss", "min", "last"),
-}
-
-
-def sparse_features(x: Tensor, max_density: float = 0.1) -> Tensor | SparseMatrix:
-    """``x`` as a :class:`SparseMatrix` when at most ``max_density`` of it is non-zero, else ``x`` itself.
-
-    Bag-of-words features are mostly zeros (Cora 1.3%, CiteSeer 0.9%): dropout and the first layer's
-    product then cost a fraction of the dense ones, with the same result.
-
-    Args:
-        x: ``(N, F)`` node features (anything else, such as a sparse or 1-D tensor, is returned as it is).
-        max_density: the largest fraction of non-zero entries, in :math:`[0, 1]`, for which ``x`` is converted.
-
-    Example::
-
-        >>> import torch
-        >>> from gnnlab.train import sparse_features
-        >>> x = torch.zeros(4, 5)
-        >>> x[0, 1] = 1.0
-        >>> features = sparse_features(x)  # 1 of 20 entries is non-zero
-        >>> type(features).__name__, torch.equal(features.to_dense(), x)
-        ('SparseMatrix', True)
-        >>> type(sparse_features(torch.ones(4, 5))).__name__  # dense: returned as it is
-        'Tensor'
-    """
-    if x.layout == torch.strided and x.dim() == 2 and x.numel() > 0:
-        if int(torch.count_nonzero(x)) <= max_density * x.numel():
-            return SparseMatrix.from_dense(x)
-    return x
-
 
 def fit_node_classifier(
     model: nn.Module,
@@ -112,6 +82,7 @@ def fit_node_classifier(
     seed: int | None = None,
     sparse: bool | str = "auto",
     verbose: bool = True,
+    on_epoch_end: Callable[[int, Mapping[str, float]], None] | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` on ``data.train_mask`` with cross-entropy, evaluating every epoch (full batch, mini-batch,
     distributed training and checkpoints: see the module's docstring).
@@ -126,9 +97,9 @@ def fit_node_classifier(
         early_stopping: ``None`` runs every epoch; a patience (``int``) stops once *neither* the validation loss
             *nor* accuracy improved for that many epochs (the GAT paper's rule); an
             :class:`~gnnlab.regularize.EarlyStopping` stops on its own ``monitor`` (``select`` still selects).
-        select: the epoch kept and reported (:data:`SELECTION_RULES`): ``"val_acc"`` (the highest validation
-            accuracy, ties to the lower loss), ``"val_loss"``, ``"val_acc_and_loss"`` (the last epoch with both at
-            least as good as ever before: the GAT paper's checkpoint rule) or ``"last"``.
+        select: the epoch kept and reported: ``"val_acc"`` (the highest validation accuracy, ties to the lower
+            loss), ``"val_loss"``, ``"val_acc_and_loss"`` (the last epoch with both at least as good as ever
+            before: the GAT paper's checkpoint rule) or ``"last"``.
         batch_size: seeds per mini-batch; ``None`` trains full-batch.
         num_neighbors: the fanout per hop (``-1``: all; default 25, then 10 per further layer of the model,
             ``model.num_layers`` or 2); mini-batch only.
@@ -147,6 +118,8 @@ def fit_node_classifier(
         sparse: ``x`` as sparse features when mostly zeros (``"auto"``), always or never, to a model that takes
             them (``supports_sparse_features``: gnnlab's; others get a dense tensor).
         verbose: a progress bar.
+        on_epoch_end: called as ``on_epoch_end(epoch, metrics)`` after each epoch is recorded (and
+            checkpointed): live logging or plotting, or stopping a run from outside (by raising).
 
     Returns:
         The history: per-epoch :data:`HISTORY_KEYS`; ``best_epoch`` (selected: the model keeps its parameters),
@@ -183,35 +156,27 @@ def fit_node_classifier(
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     rank, world_size = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
-    rank_seed = None if seed is None else seed + 1_000_003 * rank  # independent draws on every rank
+    rank_seed = derive_seed(seed, RANK_STREAM * rank)  # independent draws on every rank
     task = _NodeClassification(model, optimizer, data, device, sparse, eval_batch_size)
     if batch_size is not None:
         task.sample(data, batch_size, num_neighbors, num_workers, rank_seed, seed, distributed)
     run = {"model": repr(model), "num_nodes": data.num_nodes, "seed": seed, "batch_size": batch_size,
            "num_neighbors": num_neighbors, "select": select, "world_size": world_size}
     history = run_epochs(who, model, optimizer, task.train_epoch, task.evaluate, epochs=epochs,
-                         history_keys=HISTORY_KEYS, selection=selection_for(select), early_stopping=stopper,
+                         history_keys=HISTORY_KEYS, selection=selection(select, NODE_SELECTIONS),
+                         early_stopping=stopper,
                          scheduler=scheduler, checkpoint=store, checkpoint_every=checkpoint_every, run=run,
                          generators=task.generators, seed=rank_seed, device=device, distributed=distributed,
-                         verbose=verbose and rank == 0, progress=("train_loss", "val_acc"))
+                         verbose=verbose and rank == 0, progress=("train_loss", "val_acc"),
+                         on_epoch_end=on_epoch_end)
     best_epoch = history["best_epoch"]
     history.update(best_val_acc=history["val_acc"][best_epoch], best_test_acc=history["test_acc"][best_epoch],
                    final_test_acc=history["test_acc"][-1], device=str(device))
     return history
 
 
-def selection_for(select: str) -> BestEpoch:
-    """The :class:`~gnnlab.regularize.BestEpoch` tracker of a ``select`` rule of :func:`fit_node_classifier`."""
-    check_choice("selection_for", "select", select, tuple(SELECTION_RULES))
-    monitor, mode, rule = SELECTION_RULES[select]
-    return BestEpoch(monitor, mode, rule=rule)
-
-
 def _check_arguments(who: str, data: Any, *, lr: Any, weight_decay: Any, select: Any, sparse: Any) -> None:
-    check_number(who, "lr", lr, low=0.0, low_open=True)
-    check_number(who, "weight_decay", weight_decay, low=0.0)
-    check_choice(who, "select", select, tuple(SELECTION_RULES))
-    check_choice(who, "sparse", sparse, ("auto", True, False))
+    check_optimisation(who, lr=lr, weight_decay=weight_decay, select=select, rules=NODE_SELECTIONS, sparse=sparse)
     if not isinstance(data, Data):
         fail(who, "'data' to be a torch_geometric.data.Data", type(data).__name__, TypeError)
     for name in ("x", "edge_index", "y", "train_mask", "val_mask", "test_mask"):
@@ -254,7 +219,7 @@ class _NodeClassification:
                  sparse: bool | str, eval_batch_size: int | None) -> None:
         self.model, self.trained, self.optimizer, self.device = model, model, optimizer, device
         self.eval_batch_size = eval_batch_size
-        x = _maybe_sparse("fit_node_classifier", data.x.to(device), sparse, model)
+        x = features_for("fit_node_classifier", data.x.to(device), sparse, model)
         # decided once on the whole graph: a batch's features are converted without counting them again
         self.sparse_batches = isinstance(x, SparseMatrix)
         edge_weight = getattr(data, "edge_weight", None)
@@ -322,26 +287,6 @@ def _full_batch_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, inputs
     logits = model(*inputs)
     F.cross_entropy(logits[train_mask], y[train_mask]).backward()
     optimizer.step()
-
-
-def takes_sparse_features(model: nn.Module) -> bool:
-    """Whether ``model`` declares that it takes sparse features (a :class:`SparseMatrix` ``x``): its class
-    sets ``supports_sparse_features = True``, as gnnlab's models do (a ``DistributedDataParallel`` wrapper is
-    looked through)."""
-    base = model.module if isinstance(model, DistributedDataParallel) else model
-    return getattr(base, "supports_sparse_features", False) is True
-
-
-def _maybe_sparse(who: str, x: Tensor, sparse: bool | str, model: nn.Module) -> Tensor | SparseMatrix:
-    """``x`` as the model will get it: sparse only for a model that takes sparse features."""
-    if not takes_sparse_features(model):
-        if sparse is True:
-            fail(who, "sparse=True only with a model that takes sparse features (gnnlab's models, or a class "
-                 "that sets supports_sparse_features = True)", f"{type(model).__name__}, which does not declare it")
-        return x
-    if sparse is True or (sparse == "auto" and x.size(0) * x.size(1) >= 100_000):
-        return sparse_features(x, max_density=1.0 if sparse is True else 0.1)
-    return x
 
 
 def _mini_batch_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, loader: NeighborLoader,

@@ -59,6 +59,32 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
         torch.use_deterministic_algorithms(True, warn_only=True)
 
 
+#: the stream of training's own draws after the first component's: skip-gram after the walks, an epoch's
+#: shuffles after the split, the negative pairs of link prediction
+NEXT_STREAM = 1
+#: the distance between the streams of two ranks of data-parallel training (a prime, far from NEXT_STREAM)
+RANK_STREAM = 1_000_003
+
+
+def derive_seed(seed: int | None, stream: int) -> int | None:
+    """The seed of an independent stream of draws derived from a user's ``seed`` (``None`` stays ``None``: a
+    fresh random seed). Every component that draws after another one from the same user seed takes its seed
+    from here, so the offsets live in one place: ``stream`` is :data:`NEXT_STREAM`, or
+    ``RANK_STREAM * rank`` for a rank.
+
+    Args:
+        seed: the user's seed, or ``None``.
+        stream: the offset of the stream.
+
+    Example::
+
+        >>> from gnnlab.utils.seed import NEXT_STREAM, RANK_STREAM, derive_seed
+        >>> derive_seed(7, NEXT_STREAM), derive_seed(7, RANK_STREAM * 2), derive_seed(None, NEXT_STREAM)
+        (8, 2000013, None)
+    """
+    return None if seed is None else seed + stream
+
+
 def make_generator(seed: int | None, device: torch.device | str = "cpu") -> torch.Generator:
     """A :class:`torch.Generator` on ``device`` seeded with ``seed`` (a fresh random seed when ``None``).
 

@@ -37,16 +37,27 @@ def test_quick_run_writes_table_csv_json_and_plots(tmp_path, capsys):
     assert json.loads((folder / "runs.json").read_text()) == json.loads(before)
 
 
+#: ``gnnlab ARGS`` with a second's wait before each cell of the comparison
+SLOW_CELLS = """
+import sys, time
+from gnnlab.experiments import comparison
+run = comparison.Comparison.run
+comparison.Comparison.run = lambda self, on_cell=None: run(self, on_cell=lambda *cell: time.sleep(1))
+from gnnlab.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
 def test_interrupt_then_resume_without_duplicates(tmp_path, stop):
-    command = [sys.executable, "-m", "gnnlab", *QUICK, "--out-dir", str(tmp_path), "--run-name", "k",
-               "--datasets", "cora", "--methods", "logreg", "labelprop", "mlp", "gcn", "--seeds", "3"]
-    # every cell waits a second first (a test-only hook), so the 6 cells left once 2 are written take at least
-    # 6 s: the signal below lands mid-run however fast the machine is
-    env = dict(os.environ, PYTHONWARNINGS="ignore", GNNLAB_TEST_CELL_DELAY="1")
-    # a shell's background job (CI run with `&`) ignores SIGINT, and the child would inherit that: restore
-    # the default so that the signal acts as a user's Ctrl-C does
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    arguments = [*QUICK, "--out-dir", str(tmp_path), "--run-name", "k", "--datasets", "cora", "--methods", "logreg",
+                 "labelprop", "mlp", "gcn", "--seeds", "3"]
+    command = [sys.executable, "-m", "gnnlab", *arguments]
+    # the command line, with every cell waiting a second first (Comparison.run's on_cell), so the 6 cells left
+    # once 2 are written take at least 6 s: the signal below lands mid-run however fast the machine is
+    slow = [sys.executable, "-c", SLOW_CELLS, *arguments]
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    process = subprocess.Popen(slow, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     record = tmp_path / "k" / "runs.json"
 
@@ -60,7 +71,6 @@ def test_interrupt_then_resume_without_duplicates(tmp_path, stop):
     process.wait(timeout=60)
     before = finished()
     assert 2 <= len(before) < 8, "kill the run mid-way"
-    env.pop("GNNLAB_TEST_CELL_DELAY")
     assert subprocess.run(command, env=env, capture_output=True).returncode == 0
     rows = finished()
     keys = [(r["method"], r["seed"]) for r in rows]

@@ -15,27 +15,32 @@ import torch
 from gnnlab.nn import GCN, GraphSAGE
 from gnnlab.regularize import EarlyStopping
 from gnnlab.train import Checkpoint, fit_node_classifier
-from gnnlab.train.loop import HOLD_VARIABLE
 
 TIMING = ("seconds", "train_time")
 
 # a training run in a child process: full batch GCN with dropout, or mini-batch GraphSAGE with sampling
 CHILD = """
-import sys, torch
+import sys, time, torch
 from gnnlab.data import load_planetoid
 from gnnlab.nn import GCN, GraphSAGE
 from gnnlab.train import fit_node_classifier
 torch.set_num_threads(1)
 kind, path, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+hold_after = int(sys.argv[4]) if len(sys.argv) > 4 else None
+
+def hold(epoch, metrics):  # once epoch `hold_after` is checkpointed, wait to be killed
+    if epoch == hold_after:
+        time.sleep(600)
+
 data = load_planetoid("cora")
 torch.manual_seed(0)
 if kind == "gcn":
     model = GCN(data.num_features, 7)
-    fit_node_classifier(model, data, epochs=epochs, seed=1, checkpoint=path, verbose=False)
+    fit_node_classifier(model, data, epochs=epochs, seed=1, checkpoint=path, verbose=False, on_epoch_end=hold)
 else:
     model = GraphSAGE(data.num_features, 7)
     fit_node_classifier(model, data, epochs=epochs, seed=1, checkpoint=path, batch_size=32, num_neighbors=[5, 5],
-                        verbose=False)
+                        verbose=False, on_epoch_end=hold)
 """
 
 
@@ -66,7 +71,7 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path, kind, epoch
     path = tmp_path / "run.ckpt"
     command = [sys.executable, "-c", CHILD, kind, str(path), str(epochs)]
     # the run holds still once epoch `kill_after` is checkpointed, so it is killed there on any machine
-    child = subprocess.Popen(command, env={**os.environ, HOLD_VARIABLE: str(kill_after)})
+    child = subprocess.Popen([*command, str(kill_after)])
     deadline = time.monotonic() + 300
     while not (path.exists() and Checkpoint(path).load()["epoch"] >= kill_after):
         assert child.poll() is None, "the run ended before it could be killed"

@@ -252,7 +252,7 @@ def test_any_model_gets_dense_features_and_gnnlabs_get_sparse_ones(cora):
     # Cora's bag-of-words is large and mostly zeros: sparse="auto" would convert it, but only for a model that says
     # it takes sparse features; a user's own model gets the dense tensor it was written for
     from gnnlab.nn.functional import SparseMatrix
-    from gnnlab.train.node_classification import takes_sparse_features
+    from gnnlab.train._shared import takes_sparse_features
 
     model = _UsersModel(cora.num_features, 7)
     assert not takes_sparse_features(model)
@@ -270,3 +270,23 @@ def test_any_model_gets_dense_features_and_gnnlabs_get_sparse_ones(cora):
     seen = []
     fit_node_classifier(Recording(cora.num_features, 7), cora, epochs=1, verbose=False, device="cpu")
     assert takes_sparse_features(Recording(4, 2)) and seen[0] is SparseMatrix
+
+
+def test_on_epoch_end_sees_each_epoch_once_with_its_metrics(karate):
+    from gnnlab.data import link_split
+    from gnnlab.nn import GAE
+    from gnnlab.train import fit_classifier, fit_link_predictor
+
+    seen = []
+    fit_node_classifier(GCN(34, 2), karate, epochs=3, verbose=False,
+                        on_epoch_end=lambda epoch, metrics: seen.append((epoch, metrics["val_acc"])))
+    assert [epoch for epoch, _ in seen] == [0, 1, 2] and all(0 <= acc <= 1 for _, acc in seen)
+    seen.clear()
+    train, val, test = link_split(karate, seed=0)
+    fit_link_predictor(GAE.with_gcn(34), train, val, test, epochs=2, verbose=False,
+                       on_epoch_end=lambda epoch, metrics: seen.append((epoch, metrics["val_auc"])))
+    assert [epoch for epoch, _ in seen] == [0, 1]
+    seen.clear()
+    fit_classifier(torch.nn.Linear(34, 2), karate.x, karate.y, epochs=2, verbose=False,
+                   on_epoch_end=lambda epoch, metrics: seen.append(epoch))
+    assert seen == [0, 1]
