@@ -177,7 +177,8 @@ def _compare(args: argparse.Namespace) -> int:
                      tsne=not args.no_tsne, task=args.task, overrides=overrides)
     print(result["table"])
     written = [result[key].name for key in result if key.endswith("_plot")]
-    print(f"results in {result['folder']}: {', '.join(['summary.md', 'runs.csv', 'runs.json', *written])}")
+    print(f"results in {result['folder']}: {', '.join(['summary.md', 'runs.csv', 'runs.json', *written])}"
+          + (" (each plot also as .pdf and .svg)" if written else ""))
     return 0
 
 

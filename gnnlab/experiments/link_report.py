@@ -1,4 +1,9 @@
-"""The link-prediction comparison's plots: AUC and AP per method, and ROC curves of seed 0."""
+"""The link-prediction comparison's plots: AUC and AP per method, and ROC curves of seed 0.
+
+They share the node-classification plots' conventions (:mod:`gnnlab.experiments.report`): one colour per method
+(:func:`~gnnlab.experiments.report.method_colour`), the families hatched (bars) or dashed (curves), the
+published figures as diamonds, bars from 0, a ``--quick`` run marked in the title, PNG, PDF and SVG.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,28 +11,44 @@ from typing import Any
 
 import numpy as np
 
-from gnnlab.experiments.report import _save_figure, summarize
+from gnnlab.experiments.config import load_published
+from gnnlab.experiments.report import (
+    _FAMILY_STYLE,
+    _bar_legend,
+    _bar_panel,
+    _place_labels,
+    _save_figure,
+    _seeds_text,
+    _title,
+    grouped,
+    method_colour,
+    method_family,
+)
 
 
 def plot_link_scores(comparison: Any, rows: list[dict[str, Any]], path: Path) -> bool:
-    """Grouped bars of test ROC-AUC and average precision (mean, std as error bars), one panel per dataset."""
+    """Bars of test ROC-AUC and average precision (mean, std as error bars): a row per metric, a column per
+    dataset, each bar in its method's colour, the published figures as diamonds, the axes from 0."""
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, len(comparison.datasets), figsize=(6 * len(comparison.datasets), 4),
-                                squeeze=False)
-    width = 0.4
-    for ax, dataset in zip(axes[0], comparison.datasets):
-        for offset, (metric, colour) in zip((-width / 2, width / 2), (("auc", "tab:blue"), ("ap", "tab:orange"))):
-            summary = summarize(rows, comparison.methods, [dataset], metric)
-            present = [m for m in comparison.methods if (m, dataset) in summary]
-            positions = np.array([comparison.methods.index(m) for m in present]) + offset
-            ax.bar(positions, [summary[(m, dataset)][0] for m in present], width,
-                   yerr=[summary[(m, dataset)][1] for m in present], capsize=2, color=colour, alpha=0.85,
-                   label=metric.upper())
-        ax.set_xticks(range(len(comparison.methods)), comparison.methods, rotation=45)
-        ax.set(title=comparison.task.datasets.get(dataset, dataset), ylabel="test score (%)", ylim=(50, 100))
-        ax.legend(fontsize=8, loc="lower right")
-    figure.tight_layout()
+    metrics = list(comparison.task.metrics)
+    published = load_published(comparison.task.name)
+    figure, axes = plt.subplots(len(metrics), len(comparison.datasets),
+                                figsize=(max(6.5, 5.5 * len(comparison.datasets)), 3.4 * len(metrics)), squeeze=False,
+                                layout="constrained")
+    labels, drew_published = [], False
+    for row, metric in enumerate(metrics):
+        for ax, dataset in zip(axes[row], comparison.datasets):
+            placed, drew = _bar_panel(ax, comparison, rows, dataset, metric, published)
+            labels += placed
+            drew_published |= drew
+            # the dataset above its column; the metric on each panel's axis
+            ax.set(title=comparison.task.datasets.get(dataset, dataset) if row == 0 else "",
+                   ylabel=comparison.task.metrics[metric])
+    _bar_legend(figure, comparison.methods, drew_published)
+    _title(figure, comparison, f"Link prediction on the {comparison.split} split, {_seeds_text(comparison)} "
+                               "(no error bar: run once)", drew_published)
+    _place_labels(figure, labels)
     _save_figure(figure, path)
     plt.close(figure)
     return True
@@ -43,19 +64,22 @@ def plot_roc(comparison: Any, rows: list[dict[str, Any]], path: Path) -> bool:
     found = {key: file for key, file in found.items() if file.is_file()}
     if not found:
         return False
-    figure, axes = plt.subplots(1, len(comparison.datasets), figsize=(5 * len(comparison.datasets), 4.5),
-                                squeeze=False)
+    figure, axes = plt.subplots(1, len(comparison.datasets), figsize=(4.6 * len(comparison.datasets), 4.8),
+                                squeeze=False, layout="constrained")
     for ax, dataset in zip(axes[0], comparison.datasets):
-        for method in comparison.methods:
+        for method in grouped(comparison.methods):
             if (method, dataset) in found:
                 scores, labels = np.load(found[(method, dataset)])
                 fpr, tpr, _ = roc_curve(labels, scores)
-                ax.plot(fpr, tpr, label=f"{method} ({100 * roc_auc_score(labels, scores):.1f})", linewidth=1)
-        ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
-        ax.set(title=f"{comparison.task.datasets.get(dataset, dataset)}: ROC, seed 0 (AUC %)",
-               xlabel="false positive rate", ylabel="true positive rate")
-        ax.legend(fontsize=7, loc="lower right")
-    figure.tight_layout()
+                ax.plot(fpr, tpr, label=f"{method} ({100 * roc_auc_score(labels, scores):.1f})", linewidth=1.3,
+                        color=method_colour(method), linestyle=_FAMILY_STYLE[method_family(method)][1])
+        ax.plot([0, 1], [0, 1], color="0.6", linestyle=":", linewidth=0.9)
+        ax.set(title=comparison.task.datasets.get(dataset, dataset), xlabel="false positive rate",
+               ylabel="true positive rate", xlim=(-0.01, 1.01), ylim=(-0.01, 1.01), aspect="equal")
+        ax.grid(color="0.92", linewidth=0.8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, loc="lower right", title="method (AUC %)", title_fontsize=7)
+    _title(figure, comparison, f"ROC of the test edges, seed 0 ({split} split)")
     _save_figure(figure, path)
     plt.close(figure)
     return True

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import zlib
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from gnnlab.experiments.config import load_published
+from gnnlab.experiments.config import QUICK, load_published
 from gnnlab.utils.io import atomic_write
 
 
@@ -115,8 +116,8 @@ def _verdict(mark: tuple[str, float | None] | None) -> str:
         return "—"
     kind, p = mark
     shown = "" if p is None else f" ({_p_text(p)})"
-    return {"best": "**best**", "best tested": "**best of n ≥ 2**", "tie": "≈", "differs": "differs", "once": "n = 1, not tested",
-            "unpaired": "not tested"}[kind] + shown
+    return {"best": "**best**", "best tested": "**best of n ≥ 2**", "tie": "≈", "differs": "differs",
+            "once": "n = 1, not tested", "unpaired": "not tested"}[kind] + shown
 
 
 def markdown_table(summary: dict, methods: list[str], datasets: list[str], published: dict[str, Any],
@@ -150,7 +151,8 @@ def markdown_table(summary: dict, methods: list[str], datasets: list[str], publi
 
 def report_text(comparison: Any, rows: list[dict[str, Any]]) -> str:
     """The Markdown of ``summary.md``: a table per metric of ``comparison.task``, then what the numbers are
-    (seeds, the runs of deterministic methods, the split of the published figures, the overrides)."""
+    (for a ``--quick`` run first :func:`quick_caption`: a smoke test, not comparable to the published figures;
+    seeds, the runs of deterministic methods, the split of the published figures, the overrides)."""
     task = comparison.task
     published = load_published(task.name)
     tables = []
@@ -159,10 +161,14 @@ def report_text(comparison: Any, rows: list[dict[str, Any]]) -> str:
         marks = significance(rows, comparison.methods, comparison.datasets, metric)
         table = markdown_table(summary, comparison.methods, comparison.datasets, published, comparison.split,
                                metric, task.datasets, task.published_split, marks)
-        tables.append(table if len(task.metrics) == 1 else f"**{label}**\n\n{table}")
+        # a table of several has its metric above it, and there a smoke test says so before its numbers
+        mark = f" — {QUICK_LABEL} (see below)" if getattr(comparison, "quick", False) else ""
+        tables.append(table if len(task.metrics) == 1 else f"**{label}**{mark}\n\n{table}")
     once = [m for m in comparison.methods if comparison.runs(m) == 1 < comparison.seeds]
     what = task.metrics[task.primary] if len(task.metrics) == 1 else "scores (%)"
-    note = f"\n{what[0].upper()}{what[1:]} on the {comparison.split} split, mean ± std over (n) seeds"
+    # a smoke test says so right under its tables (the first line stays the table's header)
+    note = f"\n{quick_caption()}\n" if getattr(comparison, "quick", False) else ""
+    note += f"\n{what[0].upper()}{what[1:]} on the {comparison.split} split, mean ± std over (n) seeds"
     if once:
         note += f"; {', '.join(once)} do not depend on the seed and run once (n = 1)"
     note += f"; {task.published_note}." if task.published_note else "."
@@ -172,62 +178,273 @@ def report_text(comparison: Any, rows: list[dict[str, Any]]) -> str:
     return "\n".join(tables) + note + "\n"
 
 
+#: the title line of every figure of a ``--quick`` run (and the start of the summary's caption)
+QUICK_LABEL = "quick smoke test — not a result"
+
+
+def quick_caption() -> str:
+    """The caption of the summary of a ``--quick`` run: what its numbers are, and what they cannot be compared to."""
+    tiny = ", ".join(f"{key} = {QUICK[key]}" for key in ("epochs", "walks_per_node", "walk_length", "iterations"))
+    return (f"**{QUICK_LABEL[0].upper()}{QUICK_LABEL[1:]}:** `--quick` ran tiny epochs and walks ({tiny}), so "
+            "these numbers only show that the pipeline runs: they are not comparable to the published figures, "
+            "and the \"vs best\" marks (best, p-values) compare these smoke-test runs, not the methods at their "
+            "real settings.")
+
+
+#: the families of methods the plots tell apart, in plot order: key -> members (of either task)
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "baseline": ("mlp", "logreg", "labelprop"),
+    "embedding": ("sc", "deepwalk", "node2vec"),
+    "gnn": ("gae", "vgae", "gcn", "sage", "gat", "ggnn"),
+}
+#: family -> (bar hatching, line style); methods of no family are "other"
+_FAMILY_STYLE = {"baseline": ("///", "--"), "embedding": ("..", "-."), "gnn": ("", "-"), "other": ("xx", ":")}
+
+#: one colour per method, the same in every figure of every task (:func:`method_colour`)
+METHOD_COLOURS = {
+    "mlp": "#7f7f7f", "logreg": "#bcbd22", "labelprop": "#8c564b",
+    "sc": "#393b79", "deepwalk": "#2ca02c", "node2vec": "#17becf",
+    "gcn": "#1f77b4", "sage": "#ff7f0e", "gat": "#d62728", "ggnn": "#9467bd", "gae": "#e377c2", "vgae": "#7b4173",
+}
+# for methods a script adds (from tab20b/tab20c, less those close to a colour above): by a stable hash of the name
+_SPARE_COLOURS = ("#5254a3", "#637939", "#8c6d31", "#843c39", "#a55194", "#756bb1", "#6b6ecf", "#b5cf6b",
+                  "#e7ba52", "#ce6dbd", "#9ecae1")
+
+
+def method_colour(method: str) -> str:
+    """The colour of ``method`` in every figure (bars, curves, ROC): :data:`METHOD_COLOURS`, or for a method
+    not listed there one of a spare palette chosen by a stable hash of its name (the same in every run).
+
+    Example::
+
+        >>> from gnnlab.experiments.report import method_colour, method_family
+        >>> method_colour("gcn"), method_family("gcn"), method_family("sc"), method_colour("x") == method_colour("x")
+        ('#1f77b4', 'gnn', 'embedding', True)
+    """
+    if method in METHOD_COLOURS:
+        return METHOD_COLOURS[method]
+    return _SPARE_COLOURS[zlib.crc32(method.encode()) % len(_SPARE_COLOURS)]
+
+
+def method_family(method: str) -> str:
+    """The family of ``method`` (a key of :data:`FAMILIES`), ``"other"`` for a method of none."""
+    return next((family for family, members in FAMILIES.items() if method in members), "other")
+
+
+def grouped(methods: list[str]) -> list[str]:
+    """``methods`` in family order (:data:`FAMILIES`, then the others), each family in the given order."""
+    order = list(FAMILIES) + ["other"]
+    return sorted(methods, key=lambda method: order.index(method_family(method)))
+
+
+def family_label(family: str, members: list[str]) -> str:
+    """The legend text of ``family``, with its ``members`` that a figure shows."""
+    if family == "embedding":
+        kinds = (["spectral"] if "sc" in members else []) + (["random-walk"] if set(members) - {"sc"} else [])
+        name = " & ".join(kinds) + " embeddings"
+    else:
+        name = {"baseline": "feature & label baselines", "gnn": "GNNs", "other": "other methods"}[family]
+    return f"{name} ({', '.join(members)})"
+
+
+def _family_handles(methods: list[str]) -> list:
+    from matplotlib.patches import Patch
+
+    families: dict[str, list[str]] = {}
+    for method in grouped(methods):
+        families.setdefault(method_family(method), []).append(method)
+    return [Patch(facecolor="0.55", edgecolor="white", hatch=_FAMILY_STYLE[family][0],
+                  label=family_label(family, members)) for family, members in families.items()]
+
+
+def _title(figure, comparison: Any, text: str, published: bool = False) -> None:
+    """The figure's title: ``text``, and for a ``--quick`` run a second line :data:`QUICK_LABEL` (dark red);
+    ``published``: the figure shows published figures, which a quick run is not comparable to."""
+    if getattr(comparison, "quick", False):
+        why = "tiny epochs/walks; published figures not comparable" if published else "tiny epochs/walks"
+        figure.suptitle(f"{text}\n{QUICK_LABEL} ({why})", color="darkred", fontsize=10)
+    else:
+        figure.suptitle(text, fontsize=10)
+
+
+#: the resolution of the PNGs (the PDF and SVG beside them are vector, scatter points rasterized at this dpi)
+DPI = 200
+
+
 def _save_figure(figure, path: Path) -> None:
-    with atomic_write(path, "wb") as handle:
-        figure.savefig(handle, format="png", dpi=110)
+    """Write ``figure`` to ``path`` (PNG at :data:`DPI`) and beside it, same stem, as PDF and SVG."""
+    import matplotlib
+
+    path = Path(path)
+    # TrueType fonts in the PDF (journals ask for them); no dates, so that a figure redrawn is the same file
+    with matplotlib.rc_context({"pdf.fonttype": 42, "svg.hashsalt": "gnnlab"}):
+        for suffix, metadata in ((".png", None), (".pdf", {"CreationDate": None}), (".svg", {"Date": None})):
+            with atomic_write(path.with_suffix(suffix), "wb") as handle:
+                figure.savefig(handle, format=suffix[1:], dpi=DPI, bbox_inches="tight", pad_inches=0.05,
+                               metadata=metadata)
 
 
 def _names(comparison: Any) -> Mapping[str, str]:
     return comparison.task.datasets
 
 
+def _published_figure(comparison: Any, published: dict[str, Any], method: str, dataset: str,
+                      metric: str) -> float | None:
+    """The published ``metric`` of ``method`` on ``dataset``, as the table shows it (only on the task's
+    published split), or ``None``."""
+    if comparison.split != getattr(comparison.task, "published_split", "public"):
+        return None
+    entry = published.get(dataset, {}).get(method)
+    figure = entry.get(metric) if entry else None
+    return None if figure is None else float(figure)
+
+
+def _bar_panel(ax, comparison: Any, rows: list[dict[str, Any]], dataset: str, metric: str,
+               published: dict[str, Any]) -> tuple[list, bool]:
+    """One panel of bars: ``metric`` per method on ``dataset``, mean with the std over the seeds as error bars
+    (none for a method run once), grouped by family (hatched, with dotted separators), the published figure
+    as a white diamond. Returns the value labels still to place (:func:`_place_labels`) and whether a
+    published figure was drawn. The axis starts at 0 and holds every bar, error bar and diamond."""
+    summary = summarize(rows, comparison.methods, [dataset], metric)
+    present = [m for m in grouped(comparison.methods) if (m, dataset) in summary]
+    positions, x, previous = [], 0.0, None
+    for method in present:
+        family = method_family(method)
+        if previous is not None:
+            x += 1.0 if family == previous else 1.6
+            if family != previous:  # a dotted line between two families
+                ax.axvline(x - 0.8, color="0.55", linestyle=":", linewidth=0.9, zorder=1)
+        positions.append(x)
+        previous = family
+    labels, drew_published, highest = [], False, 0.0
+    for x, method in zip(positions, present):
+        mean, std, n = summary[(method, dataset)]
+        ax.bar(x, mean, 0.8, color=method_colour(method), hatch=_FAMILY_STYLE[method_family(method)][0],
+               edgecolor="white", linewidth=0.5, zorder=2)
+        top = mean
+        if n > 1:
+            ax.errorbar(x, mean, yerr=std, fmt="none", ecolor="black", elinewidth=1, capsize=3, zorder=3)
+            top = mean + std
+        figure = _published_figure(comparison, published, method, dataset, metric)
+        if figure is not None:
+            ax.plot(x, figure, marker="D", markersize=5.5, markerfacecolor="white", markeredgecolor="black",
+                    markeredgewidth=1.1, linestyle="none", zorder=4)
+            drew_published = True
+        labels.append((x, top, figure, f"{mean:.1f}"))
+        highest = max(highest, top, figure or 0.0)
+    ax.set_xticks(positions, present, rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_xlim(min(positions, default=0) - 0.7, max(positions, default=0) + 0.7)
+    # from 0 (bars are lengths), to 100 or above the highest mark with room for its label
+    ax.set_ylim(0, max(100.0, highest + 10))
+    ax.set_yticks(range(0, 101, 20))
+    ax.grid(axis="y", color="0.9", linewidth=0.8, zorder=0)
+    ax.set_axisbelow(True)
+    return [(ax, *label) for label in labels], drew_published
+
+
+def _place_labels(figure, labels: list) -> None:
+    """Write each bar's value above its error bar, and above the published diamond where that would touch it.
+
+    Runs once the layout is drawn, to know how many data units a point is in each panel."""
+    figure.canvas.draw()
+    for ax, x, top, published, text in labels:
+        low, high = ax.get_ylim()
+        per_point = (high - low) / (ax.get_window_extent().height * 72 / figure.dpi)
+        anchor, offset = top, 2.0
+        # the label spans about [anchor + 2 pt, anchor + 11 pt]; the diamond is about 4 pt either side of its centre
+        if published is not None and top - 4 * per_point <= published <= top + 16 * per_point:
+            anchor, offset = max(top, published), 5.0
+        ax.annotate(text, (x, anchor), xytext=(0, offset), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=7, zorder=5)
+
+
+def _bar_legend(figure, methods: list[str], drew_published: bool) -> None:
+    from matplotlib.lines import Line2D
+
+    handles = _family_handles(methods)
+    if drew_published:
+        handles.append(Line2D([], [], marker="D", markersize=5.5, markerfacecolor="white", markeredgecolor="black",
+                              markeredgewidth=1.1, linestyle="none", label="published"))
+    # one row where the figure is wide enough, two columns under a narrow one (a single dataset)
+    columns = len(handles) if figure.get_figwidth() >= 10 else 2
+    figure.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), columns), fontsize=8,
+                  frameon=False)
+
+
+def _seeds_text(comparison: Any) -> str:
+    return f"mean ± std over {comparison.seeds} seed{'s' if comparison.seeds > 1 else ''}"
+
+
 def plot_scores(comparison: Any, rows: list[dict[str, Any]], path: Path) -> bool:
-    """Bar chart of the primary metric, mean with the standard deviation as error bars, one panel per dataset."""
+    """Bar chart of the primary metric, mean with the standard deviation as error bars, one panel per dataset;
+    the published figure as a diamond, the method families hatched, a ``--quick`` run marked in the title."""
     import matplotlib.pyplot as plt
 
     metric = comparison.task.primary
-    summary = summarize(rows, comparison.methods, comparison.datasets, metric)
-    figure, axes = plt.subplots(1, len(comparison.datasets), figsize=(5.5 * len(comparison.datasets), 4),
-                                squeeze=False)
+    published = load_published(comparison.task.name)
+    figure, axes = plt.subplots(1, len(comparison.datasets), figsize=(5.5 * len(comparison.datasets), 4.2),
+                                squeeze=False, layout="constrained")
+    labels, drew_published = [], False
     for ax, dataset in zip(axes[0], comparison.datasets):
-        present = [m for m in comparison.methods if (m, dataset) in summary]
-        means = [summary[(m, dataset)][0] for m in present]
-        stds = [summary[(m, dataset)][1] for m in present]
-        ax.bar(present, means, yerr=stds, capsize=3, color="tab:blue", alpha=0.8)
-        ax.set(title=_names(comparison).get(dataset, dataset), ylabel=comparison.task.metrics[metric],
-               ylim=(0, 100))
-        ax.tick_params(axis="x", rotation=45)
-        for i, mean in enumerate(means):
-            ax.text(i, mean + 2, f"{mean:.1f}", ha="center", fontsize=8)
-    figure.tight_layout()
+        placed, drew = _bar_panel(ax, comparison, rows, dataset, metric, published)
+        labels += placed
+        drew_published |= drew
+        ax.set(title=_names(comparison).get(dataset, dataset), ylabel=comparison.task.metrics[metric])
+    _bar_legend(figure, comparison.methods, drew_published)
+    what = comparison.task.metrics[metric]
+    _title(figure, comparison, f"{what[0].upper()}{what[1:]} on the {comparison.split} split, "
+                               f"{_seeds_text(comparison)} (no error bar: run once)", drew_published)
+    _place_labels(figure, labels)
     _save_figure(figure, path)
     plt.close(figure)
     return True
 
 
 def plot_curves(comparison: Any, rows: list[dict[str, Any]], path: Path) -> bool:
-    """Validation score per epoch of the methods that train by epochs (seed 0), one panel per dataset."""
+    """Validation score per epoch of the methods that train by epochs (seed 0), one panel per dataset; one
+    legend of the methods (their colours are the same in every panel and figure)."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    figure, axes = plt.subplots(1, len(comparison.datasets), figsize=(5.5 * len(comparison.datasets), 4),
-                                squeeze=False)
+    metric = comparison.task.primary
+    label = comparison.task.metrics.get(metric, metric)
+    label = label.replace("test ", "validation ", 1) if label.startswith("test ") else f"validation {label}"
+    figure, axes = plt.subplots(1, len(comparison.datasets), figsize=(5 * len(comparison.datasets) + 1.2, 3.8),
+                                squeeze=False, layout="constrained")
+    lines: dict[str, Any] = {}
     for ax, dataset in zip(axes[0], comparison.datasets):
-        for row in rows:
-            if row["dataset"] == dataset and row["seed"] == 0 and row.get("val_curve"):
-                ax.plot(row["val_curve"], label=row["method"])
-        ax.set(title=f"{_names(comparison).get(dataset, dataset)}: validation {comparison.task.primary} (seed 0)",
-               xlabel="epoch", ylabel=f"validation {comparison.task.primary}")
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=8)
-    figure.tight_layout()
+        curves = {row["method"]: row["val_curve"] for row in rows
+                  if row["dataset"] == dataset and row["seed"] == 0 and row.get("val_curve")}
+        for method in grouped([m for m in comparison.methods if m in curves]):
+            epochs = np.arange(1, len(curves[method]) + 1)
+            (line,) = ax.plot(epochs, 100 * np.asarray(curves[method], dtype=float), label=method,
+                              color=method_colour(method), linestyle=_FAMILY_STYLE[method_family(method)][1],
+                              linewidth=1.5)
+            lines.setdefault(method, line)
+        ax.set(title=_names(comparison).get(dataset, dataset), xlabel="epoch", ylabel=label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(color="0.9", linewidth=0.8)
+    if lines:
+        ordered = grouped(list(lines))
+        figure.legend([lines[m] for m in ordered], ordered, loc="outside right center", fontsize=8, frameon=False)
+    _title(figure, comparison, f"{label[0].upper()}{label[1:]} per epoch, seed 0")
     _save_figure(figure, path)
     plt.close(figure)
     return True
 
 
-def plot_tsne(comparison: Any, rows: list[dict[str, Any]], path: Path) -> bool:
-    """t-SNE (scikit-learn) of the saved DeepWalk, node2vec and GCN embeddings, coloured by class."""
+#: the classes of a t-SNE panel: tab10 (tab20 past ten classes), colour ``k`` for class ``k``
+def _class_colours(count: int) -> np.ndarray:
     import matplotlib.pyplot as plt
+
+    return np.array(plt.get_cmap("tab10" if count <= 10 else "tab20").colors)[:count]
+
+
+def plot_tsne(comparison: Any, rows: list[dict[str, Any]], path: Path) -> bool:
+    """t-SNE (scikit-learn) of the saved DeepWalk, node2vec and GCN embeddings, coloured by class: a row per
+    dataset, a column per method, a legend of the classes beside each row."""
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
     from sklearn.manifold import TSNE
 
     folder, split = comparison.folder, comparison.split
@@ -235,14 +452,32 @@ def plot_tsne(comparison: Any, rows: list[dict[str, Any]], path: Path) -> bool:
               if (folder / "embeddings" / f"{m}-{d}-{split}.npy").is_file()]
     if not panels:
         return False
-    labels = {d: comparison.task.load_data(d, split, 0).y.numpy() for d in {d for _, d in panels}}
-    figure, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4), squeeze=False)
-    for ax, (method, dataset) in zip(axes[0], panels):
-        vectors = np.load(folder / "embeddings" / f"{method}-{dataset}-{split}.npy")
-        points = TSNE(n_components=2, init="pca", random_state=0, perplexity=30).fit_transform(vectors)
-        ax.scatter(points[:, 0], points[:, 1], c=labels[dataset], cmap="tab10", s=3)
-        ax.set(title=f"{method} on {_names(comparison).get(dataset, dataset)}", xticks=[], yticks=[])
-    figure.tight_layout()
+    methods = [m for m in ("deepwalk", "node2vec", "gcn") if any(m == p for p, _ in panels)]
+    datasets = [d for d in comparison.datasets if any(d == q for _, q in panels)]
+    labels = {d: comparison.task.load_data(d, split, 0).y.numpy() for d in datasets}
+    figure, axes = plt.subplots(len(datasets), len(methods), figsize=(3.2 * len(methods) + 1.6, 3.3 * len(datasets)),
+                                squeeze=False, layout="constrained")
+    for row, dataset in enumerate(datasets):
+        name = _names(comparison).get(dataset, dataset)
+        colours = _class_colours(int(labels[dataset].max()) + 1)
+        for column, method in enumerate(methods):
+            ax = axes[row, column]
+            ax.set(xticks=[], yticks=[])
+            if column == 0:
+                ax.set_ylabel(name)
+            if (method, dataset) not in panels:
+                ax.set_axis_off()
+                continue
+            vectors = np.load(folder / "embeddings" / f"{method}-{dataset}-{split}.npy")
+            perplexity = min(30.0, (len(vectors) - 1) / 3)
+            points = TSNE(n_components=2, init="pca", random_state=0, perplexity=perplexity).fit_transform(vectors)
+            ax.scatter(points[:, 0], points[:, 1], c=colours[labels[dataset]], s=3, linewidths=0, rasterized=True)
+            ax.set_title(f"{method} on {name}", color=method_colour(method), fontweight="bold", fontsize=10)
+        handles = [Line2D([], [], marker="o", markersize=5, linestyle="none", color=colour, label=f"class {k}")
+                   for k, colour in enumerate(colours)]
+        axes[row, -1].legend(handles=handles, title=f"{name} class", loc="center left", bbox_to_anchor=(1.02, 0.5),
+                             fontsize=8, title_fontsize=8, frameon=False)
+    _title(figure, comparison, f"t-SNE of the embeddings (seed 0, {split} split), coloured by the true class")
     _save_figure(figure, path)
     plt.close(figure)
     return True
