@@ -226,3 +226,13 @@ def test_cli_flags_that_would_not_act_are_refused(argv, expected, capsys):
         code = stop.code
     assert code == 2
     assert expected in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("make", [lambda: GCNConv(3, 2), lambda: SAGEConv(3, 2), lambda: GATConv(3, 2),
+                                  lambda: GCN(3, 2), lambda: GraphSAGE(3, 2)])
+def test_tensors_on_different_devices_get_gnnlabs_error(make):
+    # a second device without a GPU: "meta" tensors have shapes and no data; the mix is what a user gets with
+    # x moved to CUDA and edge_index left behind
+    module = make()
+    with pytest.raises(ValueError, match=r"expected its tensors on one device .*'edge_index' on cpu"):
+        module(X.to("meta"), EDGES)

@@ -81,6 +81,24 @@ def check_number(
     return float(value)
 
 
+def check_same_device(who: str, tensors: dict[str, Any]) -> None:
+    """Refuse tensors on different devices (``x`` on CUDA, ``edge_index`` on the CPU) with a message naming
+    them, rather than PyTorch's dispatcher error from deep inside a layer; ``None`` entries, non-tensors and
+    the tensors inside ``(x_src, x_dst)`` pairs are looked at too."""
+    seen: list[tuple[str, torch.device]] = []
+    for name, value in tensors.items():
+        parts = value if isinstance(value, (tuple, list)) else (value,)
+        for index, part in enumerate(parts):
+            device = getattr(part, "device", None)
+            if isinstance(part, Tensor) or isinstance(device, torch.device):
+                label = name if len(parts) == 1 else f"{name}[{index}]"
+                seen.append((label, device))
+    devices = {device for _, device in seen}
+    if len(devices) > 1:
+        listing = ", ".join(f"'{label}' on {device}" for label, device in seen)
+        fail(who, "its tensors on one device (move them with .to(device))", listing)
+
+
 def check_edge_index(who: str, edge_index: Any, num_nodes: int | None = None, name: str = "edge_index") -> Tensor:
     """Check a COO ``edge_index``: an integer tensor of shape ``(2, E)`` with indices in ``[0, num_nodes)``."""
     if not isinstance(edge_index, Tensor):

@@ -15,7 +15,7 @@ from gnnlab.nn.functional.sparse import SparseMatrix, is_torch_sparse, sparse_en
 from gnnlab.nn.linear import Linear, check_channels, glorot_
 from gnnlab.utils.graph import add_self_loops as add_loops
 from gnnlab.utils.graph import remove_self_loops, softmax
-from gnnlab.utils.validation import check_feature_width, check_number, check_positive_int
+from gnnlab.utils.validation import check_feature_width, check_number, check_positive_int, check_same_device, is_integer
 
 
 class GATConv(MessagePassing):
@@ -162,7 +162,8 @@ class GATConv(MessagePassing):
                 size: tuple[int, int] | None = None,
                 return_attention_weights: bool | None = None) -> Tensor | tuple[Tensor, tuple[Tensor, Tensor]]:
         """With ``return_attention_weights=True`` also return ``(edge_index, alpha)``, ``alpha: (E', K)``."""
-        if isinstance(self.in_channels, numbers.Integral) and self.in_channels > 0 and not isinstance(x, (tuple, list)):
+        check_same_device("GATConv", {"x": x, "edge_index": edge_index, "edge_attr": edge_attr})
+        if is_integer(self.in_channels) and self.in_channels > 0 and not isinstance(x, (tuple, list)):
             check_feature_width("GATConv", x, self.in_channels)
         h_src, h_dst, res = self._project(x)
         num_src, num_dst = h_src.size(0), (h_src.size(0) if h_dst is None else h_dst.size(0))

@@ -44,7 +44,7 @@ from torch_geometric.nn.conv import MessagePassing as PyGMessagePassing
 from gnnlab.nn.conv.cache import InputCache
 from gnnlab.nn.functional.sparse import SparseMatrix, is_torch_sparse, sparse_entries
 from gnnlab.utils.graph import scatter
-from gnnlab.utils.validation import check_choice, check_edge_index, describe, is_integer
+from gnnlab.utils.validation import check_choice, check_edge_index, check_same_device, describe, is_integer
 
 #: Arguments that ``propagate`` fills in itself (PyG's names).
 SPECIAL_ARGS = frozenset({"index", "ptr", "dim_size", "size", "size_i", "size_j", "edge_index", "edge_index_i",
@@ -206,6 +206,7 @@ class MessagePassing(PyGMessagePassing):
                 edge_index, size, kwargs = res
         spec = _spec(type(self))
         graph = self._graph(edge_index, size)
+        check_same_device(type(self).__name__, {"edge_index": edge_index, **kwargs})
         adj = self._fused_input(graph, kwargs, spec)
         if adj is not None:
             data = self._collect(spec["fused_args"], graph, kwargs)

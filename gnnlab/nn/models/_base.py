@@ -13,6 +13,7 @@ from gnnlab.utils.validation import (
     check_feature_width,
     check_features,
     check_positive_int,
+    check_same_device,
     is_integer,
 )
 
@@ -121,6 +122,7 @@ class NodeModel(nn.Module):
         if self._check_cache.get(key):
             return
         who = type(self).__name__
+        check_same_device(who, {"x": x, "edge_index": edge_index, "edge_weight": edge_weight})
         num_nodes = check_feature_width(who, x, self.in_channels)
         check_features(who, x.values.view(-1, 1) if isinstance(x, SparseMatrix) else x)
         check_edge_index(who, edge_index, num_nodes)
