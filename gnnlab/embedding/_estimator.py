@@ -20,9 +20,30 @@ class RandomWalkEmbedding(BaseEstimator):
     """Base of :class:`DeepWalk` and :class:`Node2Vec` (scikit-learn estimator conventions)."""
 
     _shown_always: tuple[str, ...] = ("dimensions",)
+    #: DeepWalk's uniform walks are node2vec's at p = q = 1
     p: float = 1.0
     q: float = 1.0
-    objective: str = "negative_sampling"
+
+    def __init__(self, dimensions: int = 128, walk_length: int = 80, walks_per_node: int = 10,
+                 window_size: int = 10, negative: int = 5, epochs: int = 1, learning_rate: float = 0.025,
+                 batch_size: int = 8192, pairs_per_node: int | None = 1000,
+                 seed: int | None = None, device: str = "auto", verbose: bool = True,
+                 objective: str = "negative_sampling") -> None:
+        """Store the settings (scikit-learn's rule: no logic here; :meth:`fit` checks them). The arguments are
+        DeepWalk's; Node2Vec adds ``p`` and ``q``."""
+        self.dimensions = dimensions
+        self.walk_length = walk_length
+        self.walks_per_node = walks_per_node
+        self.window_size = window_size
+        self.negative = negative
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.pairs_per_node = pairs_per_node
+        self.objective = objective
+        self.seed = seed
+        self.device = device
+        self.verbose = verbose
 
     def _graph(self, graph, num_nodes: int | None) -> tuple[Tensor, int, Tensor | None]:
         who = type(self).__name__

@@ -56,22 +56,3 @@ class DeepWalk(RandomWalkEmbedding):
         >>> model.transform([0, 33]).shape
         (2, 8)
     """
-
-    def __init__(self, dimensions: int = 128, walk_length: int = 80, walks_per_node: int = 10,
-                 window_size: int = 10, negative: int = 5, epochs: int = 1, learning_rate: float = 0.025,
-                 batch_size: int = 8192, pairs_per_node: int | None = 1000,
-                 seed: int | None = None, device: str = "auto", verbose: bool = True,
-                 objective: str = "negative_sampling") -> None:
-        self.dimensions = dimensions
-        self.walk_length = walk_length
-        self.walks_per_node = walks_per_node
-        self.window_size = window_size
-        self.negative = negative
-        self.epochs = epochs
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.pairs_per_node = pairs_per_node
-        self.objective = objective
-        self.seed = seed
-        self.device = device
-        self.verbose = verbose

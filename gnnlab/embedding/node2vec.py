@@ -62,18 +62,10 @@ class Node2Vec(RandomWalkEmbedding):
                  batch_size: int = 8192, pairs_per_node: int | None = 1000, p: float = 1.0, q: float = 1.0,
                  seed: int | None = None, device: str = "auto", verbose: bool = True,
                  objective: str = "negative_sampling") -> None:
-        self.dimensions = dimensions
-        self.walk_length = walk_length
-        self.walks_per_node = walks_per_node
-        self.window_size = window_size
-        self.negative = negative
-        self.epochs = epochs
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.pairs_per_node = pairs_per_node
-        self.objective = objective
+        """See :class:`Node2Vec`; the arguments besides ``p`` and ``q`` are DeepWalk's."""
+        super().__init__(dimensions=dimensions, walk_length=walk_length, walks_per_node=walks_per_node,
+                         window_size=window_size, negative=negative, epochs=epochs, learning_rate=learning_rate,
+                         batch_size=batch_size, pairs_per_node=pairs_per_node, seed=seed, device=device,
+                         verbose=verbose, objective=objective)
         self.p = p
         self.q = q
-        self.seed = seed
-        self.device = device
-        self.verbose = verbose

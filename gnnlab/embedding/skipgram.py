@@ -137,7 +137,7 @@ def train_skipgram(
     negative: int = 5,
     epochs: int = 1,
     learning_rate: float = 0.025,
-    batch_size: int = 4096,
+    batch_size: int = 8192,
     negative_sharing: int = 64,
     max_pairs: int | None = None,
     objective: str = "negative_sampling",

@@ -207,3 +207,21 @@ def test_accuracy_on_planetoid(request, dataset, cls, options, threshold):
     data = request.getfixturevalue(dataset)
     model = cls(**options, seed=0, verbose=False).fit(data)
     assert evaluate_embedding(model, data) >= threshold
+
+
+def test_the_estimators_and_train_skipgram_share_their_defaults():
+    import inspect
+
+    from gnnlab.embedding import DeepWalk, Node2Vec, train_skipgram
+
+    def defaults(target):
+        return {name: p.default for name, p in inspect.signature(target).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+
+    deepwalk, node2vec, skipgram = defaults(DeepWalk), defaults(Node2Vec), defaults(train_skipgram)
+    assert {k: v for k, v in node2vec.items() if k not in ("p", "q")} == deepwalk
+    shared = set(deepwalk) & set(skipgram) - {"seed", "verbose"}
+    assert {"dimensions", "window_size", "negative", "epochs", "learning_rate", "batch_size"} <= shared
+    assert {k: deepwalk[k] for k in shared} == {k: skipgram[k] for k in shared}
+    # Node2Vec stores DeepWalk's settings through one constructor
+    assert Node2Vec(walk_length=7, p=2.0).get_params()["walk_length"] == 7 == DeepWalk(walk_length=7).walk_length
