@@ -146,6 +146,28 @@ def save_training(store: Checkpoint, run: Mapping[str, Any], parts: Mapping[str,
     store.save({"layout": TRAINING_LAYOUT, "run": dict(run), **states, **progress})
 
 
+def model_identity(model: torch.nn.Module) -> dict[str, Any]:
+    """What a checkpoint's run knows its model by: the class and every parameter's and buffer's name and shape
+    (a model of another class, width or depth is another run). Not ``repr(model)``: a custom model's repr may
+    say nothing of its configuration, and a repr's wording is not a model.
+
+    Args:
+        model: the model being trained (a ``DistributedDataParallel`` wrapper is looked through).
+
+    Example::
+
+        >>> from gnnlab.nn import GCN
+        >>> from gnnlab.train.checkpoint import model_identity
+        >>> identity = model_identity(GCN(34, 2, hidden_channels=4))
+        >>> identity["class"], identity["shapes"]["convs.0.lin.weight"]
+        ('gnnlab.nn.models.gcn.GCN', [4, 34])
+    """
+    base = getattr(model, "module", model) if type(model).__name__ == "DistributedDataParallel" else model
+    cls = type(base)
+    return {"class": f"{cls.__module__}.{cls.__qualname__}",
+            "shapes": {name: list(tensor.shape) for name, tensor in base.state_dict().items()}}
+
+
 def resume_training(who: str, store: Checkpoint, run: Mapping[str, Any], parts: Mapping[str, Any]) -> dict | None:
     """Load the run saved at ``store`` into ``parts`` (``load_state_dict``) and return the whole saved dict,
     or ``None`` when there is no checkpoint yet. ``ValueError`` (naming ``who``) when it comes from another

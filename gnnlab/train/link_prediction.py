@@ -13,7 +13,7 @@ from torch_geometric.data import Data
 from gnnlab.nn.models.gae import GAE
 from gnnlab.regularize.early_stopping import EarlyStopping
 from gnnlab.train._shared import LINK_SELECTIONS, check_optimisation, features_for, selection
-from gnnlab.train.checkpoint import Checkpoint
+from gnnlab.train.checkpoint import Checkpoint, model_identity
 from gnnlab.train.loop import check_loop_arguments, early_stopping_for, run_epochs
 from gnnlab.utils.device import resolve_device
 from gnnlab.utils.seed import NEXT_STREAM, derive_seed, make_generator
@@ -117,7 +117,7 @@ def fit_link_predictor(
         selection=selection(select, LINK_SELECTIONS),
         early_stopping=early_stopping_for(who, early_stopping, "val_auc", "max"), checkpoint=store,
         checkpoint_every=checkpoint_every, generators=[task.negatives], seed=seed, device=device, verbose=verbose,
-        run={"model": repr(model), "num_nodes": train.num_nodes, "num_train_edges": int(edge_index.size(1)),
+        run={"model": model_identity(model), "num_nodes": train.num_nodes, "num_train_edges": int(edge_index.size(1)),
              "seed": seed, "select": select}, progress=("train_loss", "val_auc"), on_epoch_end=on_epoch_end)
     if not history["train_loss"]:
         fail(who, f"'epochs' above the {history['epochs_run']} epochs already in the checkpoint {store.path}",

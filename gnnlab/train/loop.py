@@ -32,7 +32,7 @@ would be::
             history_keys=("train_loss", "val_auc", "test_auc", "seconds"),
             selection=BestEpoch("val_auc", "max"),
             early_stopping=early_stopping_for(who, early_stopping, "val_auc", "max"),
-            checkpoint=store, checkpoint_every=checkpoint_every, run={"model": repr(model), "seed": seed},
+            checkpoint=store, checkpoint_every=checkpoint_every, run={"model": model_identity(model), "seed": seed},
             seed=seed, verbose=verbose, progress=("train_loss", "val_auc"))
         history["best_test_auc"] = history["test_auc"][history["best_epoch"]]
         return history
@@ -54,7 +54,13 @@ from tqdm.auto import tqdm
 
 from gnnlab.regularize.best_epoch import BestEpoch
 from gnnlab.regularize.early_stopping import EarlyStopping
-from gnnlab.train.checkpoint import Checkpoint, resume_training, rng_states, save_training, set_rng_states
+from gnnlab.train.checkpoint import (
+    Checkpoint,
+    resume_training,
+    rng_states,
+    save_training,
+    set_rng_states,
+)
 from gnnlab.utils.validation import check_positive_int, fail
 
 

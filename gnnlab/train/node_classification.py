@@ -51,7 +51,7 @@ from gnnlab.train._shared import (
     features_for,
     selection,
 )
-from gnnlab.train.checkpoint import Checkpoint
+from gnnlab.train.checkpoint import Checkpoint, model_identity
 from gnnlab.train.loop import check_loop_arguments, early_stopping_for, run_epochs
 from gnnlab.utils.device import resolve_device
 from gnnlab.utils.seed import RANK_STREAM, derive_seed
@@ -160,7 +160,7 @@ def fit_node_classifier(
     task = _NodeClassification(model, optimizer, data, device, sparse, eval_batch_size)
     if batch_size is not None:
         task.sample(data, batch_size, num_neighbors, num_workers, rank_seed, seed, distributed)
-    run = {"model": repr(model), "num_nodes": data.num_nodes, "seed": seed, "batch_size": batch_size,
+    run = {"model": model_identity(model), "num_nodes": data.num_nodes, "seed": seed, "batch_size": batch_size,
            "num_neighbors": num_neighbors, "select": select, "world_size": world_size}
     history = run_epochs(who, model, optimizer, task.train_epoch, task.evaluate, epochs=epochs,
                          history_keys=HISTORY_KEYS, selection=selection(select, NODE_SELECTIONS),

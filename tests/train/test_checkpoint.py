@@ -248,3 +248,22 @@ def test_an_early_stopped_run_is_not_trained_further_from_its_checkpoint(tmp_pat
         for name, value in weights.items():
             assert torch.equal(again_weights[name], value), name
         assert path.read_bytes() == written  # not rewritten: nothing ran
+
+
+def test_a_checkpoint_knows_its_model_by_class_and_shapes_not_by_repr(tmp_path, karate):
+    class Net(torch.nn.Module):
+        def __init__(self, hidden):
+            super().__init__()
+            self.layers = torch.nn.Sequential(torch.nn.Linear(34, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 2))
+
+        def forward(self, x, edge_index):
+            return self.layers(x)
+
+        def __repr__(self):  # says nothing of the width
+            return "Net()"
+
+    path = tmp_path / "net.ckpt"
+    fit_node_classifier(Net(8), karate, epochs=2, checkpoint=path, verbose=False, seed=0)
+    with pytest.raises(ValueError, match="to come from this run"):
+        fit_node_classifier(Net(16), karate, epochs=2, checkpoint=path, verbose=False, seed=0)
+    fit_node_classifier(Net(8), karate, epochs=3, checkpoint=path, verbose=False, seed=0)  # the same model resumes
