@@ -10,6 +10,7 @@ and a run changes them without editing files through *overrides* (``--set gcn.hi
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any
@@ -24,6 +25,23 @@ except ModuleNotFoundError:  # Python 3.10
 #: overrides of ``--quick``: a smoke test of the whole pipeline, not a measurement
 QUICK = {"epochs": 5, "walks_per_node": 1, "walk_length": 10, "pairs_per_node": 20, "iterations": 5,
          "early_stopping": None, "patience": 5, "n_components": 8}
+
+
+#: the parsed files, by path and the file's size and modification time: a run reads each file once (the
+#: command line types its --set values from it, the comparison then loads it), and an edited file is read again
+_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
+def _read(entry: Any) -> dict[str, Any]:
+    """The TOML file ``entry`` (a path or a package resource), parsed; a copy, so callers may change it."""
+    try:
+        info = os.stat(str(entry))
+        key = (str(entry), info.st_size, info.st_mtime_ns)
+    except OSError:  # a resource that is not a plain file (a zipped package): no cache
+        return tomllib.loads(entry.read_text(encoding="utf-8"))
+    if key not in _PARSED:
+        _PARSED[key] = tomllib.loads(entry.read_text(encoding="utf-8"))
+    return copy.deepcopy(_PARSED[key])
 
 
 def _config_folder(task: str) -> Any:
@@ -79,7 +97,7 @@ def load_config(method: str, quick: bool = False, task: str = "node",
     if not entry.is_file():
         fail("load_config", f"'method' to be one with a config file for task '{task}' "
              f"({config_methods(task)})", repr(method), FileNotFoundError)
-    return resolve_config(tomllib.loads(entry.read_text(encoding="utf-8")), method, quick, overrides)
+    return resolve_config(_read(entry), method, quick, overrides)
 
 
 def resolve_config(config: Mapping[str, Mapping[str, Any]], method: str, quick: bool = False,
@@ -131,7 +149,7 @@ def load_published(task: str = "node") -> dict[str, Any]:
     entry = resources.files("gnnlab.experiments") / "configs" / task / "published.toml"
     if not entry.is_file():
         return {"sources": {}}
-    return tomllib.loads(entry.read_text(encoding="utf-8"))
+    return _read(entry)
 
 
 def apply_overrides(config: dict[str, Any], method: str, overrides: Mapping[str, Any]) -> dict[str, Any]:

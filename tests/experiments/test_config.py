@@ -55,3 +55,32 @@ def test_quick_then_overrides():
     # an override wins over --quick, even for the key --quick drops
     both = load_config("gat", quick=True, overrides={"gat.early_stopping": 3, "gat.epochs": 9, "gcn.epochs": 1})
     assert both["train"] == {**quick["train"], "epochs": 9, "early_stopping": 3}
+
+
+def test_a_run_reads_each_config_file_once_and_an_edited_file_again(tmp_path, monkeypatch):
+    import os
+
+    from gnnlab.experiments import config as config_module
+
+    reads = []
+    original = config_module.tomllib.loads
+
+    def counting(text):
+        if not text.startswith("value = "):  # not parse_overrides' own typing of a value
+            reads.append(text)
+        return original(text)
+
+    monkeypatch.setattr(config_module, "_PARSED", {})
+    monkeypatch.setattr(config_module.tomllib, "loads", counting)
+    overrides = config_module.parse_overrides(["gcn.hidden_channels=64"])  # types the value from the file
+    config = config_module.load_config("gcn", overrides=overrides)
+    assert config["model"]["hidden_channels"] == 64 and len(reads) == 1
+    config["model"]["hidden_channels"] = 1  # a caller's change does not reach the next load
+    assert config_module.load_config("gcn")["model"]["hidden_channels"] == 16
+    # the same file edited is read again (a notebook that edits a config between two runs)
+    copy = tmp_path / "gcn.toml"
+    copy.write_text("[model]\nhidden_channels = 8\n")
+    assert config_module._read(copy)["model"]["hidden_channels"] == 8
+    copy.write_text("[model]\nhidden_channels = 32\n")
+    os.utime(copy, ns=(1, 10**18))
+    assert config_module._read(copy)["model"]["hidden_channels"] == 32
