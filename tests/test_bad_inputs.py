@@ -236,3 +236,30 @@ def test_tensors_on_different_devices_get_gnnlabs_error(make):
     module = make()
     with pytest.raises(ValueError, match=r"expected its tensors on one device .*'edge_index' on cpu"):
         module(X.to("meta"), EDGES)
+
+
+def test_a_cpu_scalar_goes_with_tensors_on_any_device():
+    from gnnlab.nn.conv import MessagePassing
+
+    class Scaled(MessagePassing):
+        def forward(self, x, edge_index, scale):
+            return self.propagate(edge_index, x=x, scale=scale)
+
+        def message(self, x_j, scale):
+            return x_j * scale
+
+    out = Scaled()(X.to("meta"), EDGES.to("meta"), torch.tensor(2.0))
+    assert out.device.type == "meta" and out.shape == (4, 3)
+
+
+def test_numpy_counts_reach_what_they_feed_as_ints():
+    from gnnlab.data import karate_club
+    from gnnlab.utils import seed_everything
+
+    seed_everything(np.int64(0))
+    loader = NeighborLoader(karate_club(), [np.int64(3), 2], batch_size=np.int64(8), seed=np.int64(1))
+    assert next(iter(loader)).batch_size == 8
+    # an infinite max_norm measures the norm without clipping, as in torch
+    weight = torch.zeros(2, requires_grad=True)
+    weight.grad = torch.tensor([3.0, 4.0])
+    assert float(clip_grad_norm_([weight], float("inf"))) == 5.0 and torch.equal(weight.grad, torch.tensor([3.0, 4.0]))

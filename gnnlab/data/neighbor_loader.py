@@ -136,10 +136,11 @@ class NeighborLoader(DataLoader):
                            for k in num_neighbors):
             fail(who, "'num_neighbors' to be a non-empty list of fanouts, each an integer >= 1 or -1 (all)",
                  describe(num_neighbors))
-        check_positive_int(who, "batch_size", batch_size)
-        check_positive_int(who, "num_workers", num_workers, minimum=0)
+        batch_size = check_positive_int(who, "batch_size", batch_size)
+        num_workers = check_positive_int(who, "num_workers", num_workers, minimum=0)
+        num_neighbors = [int(k) for k in num_neighbors]
         if seed is not None:
-            check_positive_int(who, "seed", seed, minimum=0)
+            seed = check_positive_int(who, "seed", seed, minimum=0)
         for name in ("collate_fn", "batch_sampler", "dataset"):
             if name in kwargs:
                 fail(who, f"no '{name}' argument (the loader sets it)", f"{name}={describe(kwargs[name])}",

@@ -18,7 +18,14 @@ from torch_geometric.data import Data
 from gnnlab.data.link_split import link_split
 from gnnlab.data.planetoid import load_planetoid
 from gnnlab.embedding.link_features import OPERATORS, link_scores
-from gnnlab.experiments.methods import MethodResult, _with_schema, check_config, estimator_keywords, keywords
+from gnnlab.experiments.methods import (
+    MethodResult,
+    _with_schema,
+    check_config,
+    estimator_keywords,
+    keywords,
+    required,
+)
 
 
 def link_data(dataset: str, split: str = "random", seed: int = 0) -> tuple[Data, Data, Data]:
@@ -100,6 +107,7 @@ def _auto_encoder(class_name: str, encoder: str | None = None) -> Callable[..., 
 
         check_config(class_name if encoder is None else f"{class_name}({encoder})", config, run.schema())
         train, val, test = splits
+        required(class_name, config, "model", ["recon"] + ([] if encoder is None else ["out_channels"]))
         options = dict(config.get("model", {}))
         recon = options.pop("recon")
         torch.manual_seed(seed)

@@ -45,7 +45,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
         >>> torch.allclose(w.grad, torch.tensor([0.6, 0.8]))  # the same direction, norm 1
         True
     """
-    check_number("clip_grad_norm_", "max_norm", max_norm, low=0.0, low_open=True)
+    check_number("clip_grad_norm_", "max_norm", max_norm, low=0.0, low_open=True, finite=False)
     check_number("clip_grad_norm_", "norm_type", norm_type, low=0.0, low_open=True, finite=False)
     grads = _grads(parameters)
     if not grads:

@@ -147,9 +147,9 @@ def save_training(store: Checkpoint, run: Mapping[str, Any], parts: Mapping[str,
 
 
 def model_identity(model: torch.nn.Module) -> dict[str, Any]:
-    """What a checkpoint's run knows its model by: the class and every parameter's and buffer's name and shape
-    (a model of another class, width or depth is another run). Not ``repr(model)``: a custom model's repr may
-    say nothing of its configuration, and a repr's wording is not a model.
+    """What a checkpoint's run knows its model by: the class, every parameter's and buffer's name and shape (a
+    model of another width or depth is another run, even where a custom model's repr says nothing of them), and
+    the repr (gnnlab's models show their dropout, aggregation... there, which no shape shows).
 
     Args:
         model: the model being trained (a ``DistributedDataParallel`` wrapper is looked through).
@@ -164,7 +164,7 @@ def model_identity(model: torch.nn.Module) -> dict[str, Any]:
     """
     base = getattr(model, "module", model) if type(model).__name__ == "DistributedDataParallel" else model
     cls = type(base)
-    return {"class": f"{cls.__module__}.{cls.__qualname__}",
+    return {"class": f"{cls.__module__}.{cls.__qualname__}", "repr": repr(base),
             "shapes": {name: list(tensor.shape) for name, tensor in base.state_dict().items()}}
 
 

@@ -169,7 +169,7 @@ def _check_arguments(who: str, x: Any, y: Any, *, lr: Any, batch_size: Any, clip
     if batch_size is not None:
         check_positive_int(who, "batch_size", batch_size)
     if clip_norm is not None:
-        check_number(who, "clip_norm", clip_norm, low=0.0, low_open=True)
+        check_number(who, "clip_norm", clip_norm, low=0.0, low_open=True, finite=False)
 
 
 def _epoch_of_batches(model: nn.Module, optimizer: torch.optim.Optimizer, x: Tensor, y: Tensor, order: Tensor,

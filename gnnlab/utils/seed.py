@@ -46,7 +46,7 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
         >>> torch.equal(first, torch.rand(3))
         True
     """
-    check_positive_int("seed_everything", "seed", seed, minimum=0)
+    seed = check_positive_int("seed_everything", "seed", seed, minimum=0)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

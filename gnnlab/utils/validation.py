@@ -90,6 +90,8 @@ def check_same_device(who: str, tensors: dict[str, Any]) -> None:
         parts = value if isinstance(value, (tuple, list)) else (value,)
         for index, part in enumerate(parts):
             device = getattr(part, "device", None)
+            if isinstance(part, Tensor) and part.dim() == 0 and part.device.type == "cpu":
+                continue  # a CPU scalar goes with tensors on any device, as in PyTorch
             if isinstance(part, Tensor) or isinstance(device, torch.device):
                 label = name if len(parts) == 1 else f"{name}[{index}]"
                 seen.append((label, device))

@@ -267,3 +267,12 @@ def test_a_checkpoint_knows_its_model_by_class_and_shapes_not_by_repr(tmp_path, 
     with pytest.raises(ValueError, match="to come from this run"):
         fit_node_classifier(Net(16), karate, epochs=2, checkpoint=path, verbose=False, seed=0)
     fit_node_classifier(Net(8), karate, epochs=3, checkpoint=path, verbose=False, seed=0)  # the same model resumes
+
+
+def test_a_checkpoint_of_another_dropout_is_another_run(tmp_path, karate):
+    path = tmp_path / "gcn.ckpt"
+    fit_node_classifier(GCN(34, 2, hidden_channels=8, dropout=0.5), karate, epochs=2, checkpoint=path,
+                        verbose=False, seed=0)
+    with pytest.raises(ValueError, match="to come from this run"):
+        fit_node_classifier(GCN(34, 2, hidden_channels=8, dropout=0.9), karate, epochs=3, checkpoint=path,
+                            verbose=False, seed=0)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from torch import Tensor
 
 __all__ = ["InputCache"]
@@ -66,8 +67,9 @@ class InputCache:
         self.clear()
 
     def get(self, key: tuple) -> Any:
-        """The stored value if ``key`` matches the stored key (see the rule), else ``None``."""
-        if self._value is None or len(key) != len(self._key):
+        """The stored value if ``key`` matches the stored key (see the rule), else ``None`` (always under
+        ``torch.inference_mode``, whose tensors must not reach a later training step)."""
+        if self._value is None or len(key) != len(self._key) or torch.is_inference_mode_enabled():
             return None
         for stored, version, given in zip(self._key, self._versions, key):
             if isinstance(stored, Tensor) or isinstance(given, Tensor):
@@ -80,6 +82,8 @@ class InputCache:
     def put(self, key: tuple, value: Any) -> Any:
         """Keep ``value`` (not ``None``) for ``key`` in place of the previous entry, and return it; a key with a
         tensor that has no version counter is not stored."""
+        if torch.is_inference_mode_enabled():
+            return value
         versions = tuple(_version(entry) if isinstance(entry, Tensor) else None for entry in key)
         if not any(v is None and isinstance(entry, Tensor) for v, entry in zip(versions, key)):
             self._key, self._versions, self._value = tuple(key), versions, value

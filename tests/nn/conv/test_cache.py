@@ -343,3 +343,15 @@ def test_sage_projects_first_unless_message_or_aggregate_is_overridden():
             lambda module, inputs, seen=widths: seen.append(inputs[2]["x"][0].size(-1)))
         layer(x, edge_index)
         assert widths == [2 if projected else F_IN], cls.__name__
+
+
+def test_a_call_under_inference_mode_leaves_nothing_for_training():
+    # an inference tensor kept in a cache fails the next backward ("cannot be saved for backward")
+    from gnnlab.nn import GAT, GATConv, GCNConv
+
+    torch.manual_seed(0)
+    x, edge_index = torch.randn(20, 8), torch.randint(0, 20, (2, 60))
+    for module in (GATConv(8, 4), GCNConv(8, 4), GAT(8, 3)):
+        with torch.inference_mode():
+            module(x, edge_index)
+        module(x, edge_index).sum().backward()
