@@ -23,6 +23,8 @@ DATASET_SIZES = {
 }
 
 PLANETOID_SOURCE = "https://github.com/kimiyoung/planetoid/tree/master/data"
+#: the eight raw files of a Planetoid dataset are ``ind.<name>.<part>``
+PLANETOID_PARTS = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
 
 #: ``gnnlab train MODEL``: model name -> class in :mod:`gnnlab.nn`
 GNN_MODELS = {"gcn": "GCN", "sage": "GraphSAGE", "gat": "GAT", "ggnn": "GGNN"}

@@ -21,16 +21,23 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _datasets(args: argparse.Namespace) -> int:
-    from gnnlab._catalog import DATASET_SIZES, DATASETS, default_root
+    from gnnlab._catalog import DATASET_SIZES, PLANETOID_PARTS, default_root
 
-    print("| dataset | nodes | edges | features | classes | train/val/test |")
-    print("|---|---|---|---|---|---|")
+    root = default_root()
+    print("| dataset | nodes | edges | features | classes | train/val/test | files |")
+    print("|---|---|---|---|---|---|---|")
+    missing = []
     for name in args.datasets:
-        size = DATASET_SIZES[name]
+        size, folder = DATASET_SIZES[name], root / DATASETS[name] / "raw"
+        absent = [f"ind.{name}.{part}" for part in PLANETOID_PARTS if not (folder / f"ind.{name}.{part}").is_file()]
+        missing += [f"{len(absent)} of the 8 files in {folder}"] if absent else []
         print(f"| {DATASETS[name]} | {size['nodes']} | {size['edges']} | {size['features']} | {size['classes']} | "
-              f"{'/'.join(map(str, size['split']))} |")
-    print(f"\nfiles: {default_root()} (gnnlab.data.load_planetoid(name) reads them; $GNNLAB_DATA or root= for "
-          "another copy)")
+              f"{'/'.join(map(str, size['split']))} | {'missing ' + str(len(absent)) if absent else 'found'} |")
+    print(f"\nfiles: {root} (gnnlab.data.load_planetoid(name) reads them; $GNNLAB_DATA or root= for another copy)")
+    if missing:
+        print(f"gnnlab datasets: error: missing {'; '.join(missing)}: copy the Planetoid raw files there "
+              f"(<Name>/raw/ind.<name>.*), or unset $GNNLAB_DATA to use the bundled ones", file=sys.stderr)
+        return 1
     return 0
 
 

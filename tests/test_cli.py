@@ -123,3 +123,11 @@ def test_the_catalog_describes_what_the_library_loads_and_runs():
         assert (tuple(task.methods), tuple(task.datasets), tuple(task.splits), task.description) == (
             info.methods, info.datasets, info.splits, info.description), name
         assert tuple(plot for plot, _ in task.plots) == info.plots, name
+
+
+def test_datasets_says_which_files_are_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GNNLAB_DATA", str(tmp_path))
+    assert main(["datasets"]) == 1
+    captured = capsys.readouterr()
+    assert "| Cora | 2708 | 10556 | 1433 | 7 | 140/500/1000 | missing 8 |" in captured.out
+    assert f"missing 8 of the 8 files in {tmp_path / 'Cora' / 'raw'}" in captured.err

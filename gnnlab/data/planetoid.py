@@ -15,11 +15,11 @@ from torch_geometric.io.planetoid import read_file
 from torch_geometric.transforms import NormalizeFeatures
 
 # the names and the folders are plain data the command line reads too (without importing PyTorch)
-from gnnlab._catalog import DATASETS, PLANETOID_SOURCE, bundled_root, default_root
+from gnnlab._catalog import DATASETS, PLANETOID_PARTS, PLANETOID_SOURCE, bundled_root, default_root
 from gnnlab.data.split import random_split
 from gnnlab.utils.validation import check_choice, describe, fail
 
-_RAW_PARTS = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
+_RAW_PARTS = PLANETOID_PARTS
 _SOURCE = PLANETOID_SOURCE
 
 
