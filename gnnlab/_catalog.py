@@ -51,6 +51,22 @@ TASKS = {
 }
 
 
+def raw_file_names(name: str) -> list[str]:
+    """The eight Planetoid raw files of dataset ``name`` (``ind.cora.x``, ...).
+
+    Args:
+        name: the dataset's name, any case (``"Cora"``, ``"citeseer"``...); the file names use it in lower case.
+
+    Example::
+
+        >>> from gnnlab.data.planetoid import raw_file_names
+        >>> raw_file_names("Cora")
+        ['ind.cora.x', 'ind.cora.tx', 'ind.cora.allx', 'ind.cora.y', 'ind.cora.ty', 'ind.cora.ally',
+         'ind.cora.graph', 'ind.cora.test.index']
+    """
+    return [f"ind.{name.lower()}.{part}" for part in PLANETOID_PARTS]
+
+
 def bundled_root() -> Path:
     """The folder of the Planetoid files shipped with gnnlab: the package ``gnnlab.datasets`` when gnnlab is
     installed, the repository's ``datasets/`` when it runs from a source checkout on ``PYTHONPATH``.

@@ -21,7 +21,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _datasets(args: argparse.Namespace) -> int:
-    from gnnlab._catalog import DATASET_SIZES, PLANETOID_PARTS, default_root
+    from gnnlab._catalog import DATASET_SIZES, default_root, raw_file_names
 
     root = default_root()
     print("| dataset | nodes | edges | features | classes | train/val/test | files |")
@@ -29,7 +29,7 @@ def _datasets(args: argparse.Namespace) -> int:
     missing = []
     for name in args.datasets:
         size, folder = DATASET_SIZES[name], root / DATASETS[name] / "raw"
-        absent = [f"ind.{name}.{part}" for part in PLANETOID_PARTS if not (folder / f"ind.{name}.{part}").is_file()]
+        absent = [file for file in raw_file_names(name) if not (folder / file).is_file()]
         missing += [f"{len(absent)} of the 8 files in {folder}"] if absent else []
         print(f"| {DATASETS[name]} | {size['nodes']} | {size['edges']} | {size['features']} | {size['classes']} | "
               f"{'/'.join(map(str, size['split']))} | {'missing ' + str(len(absent)) if absent else 'found'} |")

@@ -6,6 +6,8 @@ import doctest
 import importlib
 import inspect
 import pkgutil
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -13,31 +15,15 @@ import torch
 import gnnlab
 
 
-def _public_modules() -> list[str]:
-    names = []
-    for info in pkgutil.walk_packages(gnnlab.__path__, "gnnlab."):
-        if info.name == "gnnlab.__main__":
-            continue
-        names.append(info.name)
+def _all_modules() -> list[str]:
+    """Every module of gnnlab, private ones included (their examples run too), but ``__main__``."""
+    names = [info.name for info in pkgutil.walk_packages(gnnlab.__path__, "gnnlab.") if info.name != "gnnlab.__main__"]
     return ["gnnlab", *sorted(names)]
 
 
-def public_objects() -> dict[str, object]:
-    """Every class and function a public module lists in ``__all__``, by the name users import it as."""
-    found: dict[int, tuple[str, object]] = {}
-    for module_name in _public_modules():
-        if any(part.startswith("_") for part in module_name.split(".")[1:]):
-            continue
-        module = importlib.import_module(module_name)
-        for name in getattr(module, "__all__", ()):
-            obj = getattr(module, name)
-            if (inspect.isclass(obj) or inspect.isfunction(obj)) and obj.__module__.startswith("gnnlab"):
-                # the shortest import path names it (gnnlab.nn.GCN rather than gnnlab.nn.models.gcn.GCN)
-                qual = f"{module_name}.{name}"
-                if id(obj) not in found or len(qual) < len(found[id(obj)][0]):
-                    found[id(obj)] = (qual, obj)
-    return dict(sorted(found.values()))
-
+# the names the API reference documents (docs/api_pages.py), so the pages and this test cannot disagree
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
+from api_pages import public_objects  # noqa: E402
 
 PUBLIC = public_objects()
 
@@ -81,7 +67,7 @@ def test_public_names_have_an_example(name):
 def _doctest_modules() -> list[str]:
     finder = doctest.DocTestFinder()
     modules = []
-    for module_name in _public_modules():
+    for module_name in _all_modules():
         module = importlib.import_module(module_name)
         if any(test.examples for test in finder.find(module)):
             modules.append(module_name)

@@ -12,7 +12,6 @@ over nodes: :math:`k` rounds, each one uniform draw per node, so the cost does n
 """
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import torch
@@ -22,7 +21,7 @@ from torch_geometric.data import Data
 
 from gnnlab.utils.csr import CSR
 from gnnlab.utils.seed import NEXT_STREAM, derive_seed, make_generator
-from gnnlab.utils.validation import check_edge_index, check_positive_int, describe, fail
+from gnnlab.utils.validation import check_edge_index, check_positive_int, describe, fail, is_integer
 
 
 def _sample_in_edges(in_edges: CSR, nodes: Tensor, fanout: int,
@@ -132,7 +131,7 @@ class NeighborLoader(DataLoader):
             fail(who, "'data' with nodes and an 'edge_index'", repr(data))
         check_edge_index(who, data.edge_index, num_nodes, name="data.edge_index")
         if isinstance(num_neighbors, (str, bytes)) or not isinstance(num_neighbors, Sequence) or not num_neighbors \
-                or not all(isinstance(k, numbers.Integral) and not isinstance(k, bool) and (k >= 1 or k == -1)
+                or not all(is_integer(k) and (k >= 1 or k == -1)
                            for k in num_neighbors):
             fail(who, "'num_neighbors' to be a non-empty list of fanouts, each an integer >= 1 or -1 (all)",
                  describe(num_neighbors))

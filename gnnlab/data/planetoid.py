@@ -15,28 +15,11 @@ from torch_geometric.io.planetoid import read_file
 from torch_geometric.transforms import NormalizeFeatures
 
 # the names and the folders are plain data the command line reads too (without importing PyTorch)
-from gnnlab._catalog import DATASETS, PLANETOID_PARTS, PLANETOID_SOURCE, bundled_root, default_root
+from gnnlab._catalog import DATASETS, PLANETOID_SOURCE, bundled_root, default_root, raw_file_names
 from gnnlab.data.split import random_split
 from gnnlab.utils.validation import check_choice, describe, fail
 
-_RAW_PARTS = PLANETOID_PARTS
 _SOURCE = PLANETOID_SOURCE
-
-
-def raw_file_names(name: str) -> list[str]:
-    """The eight Planetoid raw files of dataset ``name`` (``ind.cora.x``, ...).
-
-    Args:
-        name: the dataset's name, any case (``"Cora"``, ``"citeseer"``...); the file names use it in lower case.
-
-    Example::
-
-        >>> from gnnlab.data.planetoid import raw_file_names
-        >>> raw_file_names("Cora")
-        ['ind.cora.x', 'ind.cora.tx', 'ind.cora.allx', 'ind.cora.y', 'ind.cora.ty', 'ind.cora.ally',
-         'ind.cora.graph', 'ind.cora.test.index']
-    """
-    return [f"ind.{name.lower()}.{part}" for part in _RAW_PARTS]
 
 
 class _BundledPlanetoid(Planetoid):

@@ -8,7 +8,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from gnnlab.utils.seed import make_generator
-from gnnlab.utils.validation import check_positive_int, describe, fail
+from gnnlab.utils.validation import check_positive_int, describe, fail, is_integer
 
 
 def random_split(
@@ -60,7 +60,7 @@ def random_split(
     if isinstance(data, Tensor):
         labels = data
         num_nodes = data.numel()
-    elif isinstance(data, numbers.Integral) and not isinstance(data, bool):
+    elif is_integer(data):
         labels, num_nodes = None, data
     elif isinstance(data, Data):
         labels = getattr(data, "y", None)

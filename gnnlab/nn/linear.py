@@ -2,14 +2,13 @@ r"""A ``torch.nn.Linear`` that also takes sparse features and may infer its inpu
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gnnlab.nn.functional.sparse import SparseMatrix, sparse_linear
-from gnnlab.utils.validation import check_choice, check_positive_int, describe
+from gnnlab.utils.validation import check_choice, check_positive_int, describe, is_integer
 
 
 class Linear(nn.Module):
@@ -121,7 +120,7 @@ def glorot_(weight: Tensor | None) -> Tensor | None:
 
 def check_channels(who: str, name: str, value: object) -> int:
     """A layer width: a positive int, or ``-1`` where the layer infers it from its first input."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or (value < 1 and value != -1):
+    if not is_integer(value) or (value < 1 and value != -1):
         raise ValueError(f"'{who}' expected '{name}' to be a positive int or -1 (inferred on the first call) "
                          f"(got {describe(value)})")
     return value

@@ -40,7 +40,6 @@ would be::
 from __future__ import annotations
 
 import contextlib
-import numbers
 import os
 import sys
 import time
@@ -61,7 +60,7 @@ from gnnlab.train.checkpoint import (
     save_training,
     set_rng_states,
 )
-from gnnlab.utils.validation import check_positive_int, fail
+from gnnlab.utils.validation import check_positive_int, fail, is_integer
 
 
 def check_loop_arguments(who: str, model: Any, epochs: Any, checkpoint: Any = None,
@@ -85,7 +84,7 @@ def early_stopping_for(who: str, early_stopping: int | EarlyStopping | None, mon
     ``EarlyStopping`` is used as it is; ``None`` never stops early."""
     if early_stopping is None or isinstance(early_stopping, EarlyStopping):
         return early_stopping
-    if not isinstance(early_stopping, numbers.Integral) or isinstance(early_stopping, bool):
+    if not is_integer(early_stopping):
         fail(who, "'early_stopping' to be None, a patience (int) or an EarlyStopping", type(early_stopping).__name__,
              TypeError)
     check_positive_int(who, "early_stopping", early_stopping)

@@ -34,6 +34,35 @@ def reset_module(module: nn.Module) -> None:
         reset_module(child)
 
 
+def set_network_and_eps(layer: MessagePassing, nn: torch.nn.Module, eps: float, train_eps: bool) -> None:
+    r"""What both GIN layers hold: ``layer.nn`` and :math:`\epsilon` (a parameter with ``train_eps``, else a
+    buffer), its initial value kept as ``layer.initial_eps`` for ``reset_parameters``.
+
+    Args:
+        layer: the layer being built.
+        nn: :math:`h_\Theta`.
+        eps: the initial :math:`\epsilon`.
+        train_eps: learn :math:`\epsilon`.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn import GINConv
+        >>> conv = GINConv(torch.nn.Linear(3, 3), eps=0.5, train_eps=True)
+        >>> isinstance(conv.eps, torch.nn.Parameter), conv.initial_eps
+        (True, 0.5)
+    """
+    who = type(layer).__name__
+    if not isinstance(nn, torch.nn.Module):
+        fail(who, "'nn' to be a torch.nn.Module", type(nn).__name__, TypeError)
+    layer.initial_eps = check_number(who, "eps", eps)
+    layer.nn = nn
+    if train_eps:
+        layer.eps = torch.nn.Parameter(torch.empty(1))
+    else:
+        layer.register_buffer("eps", torch.empty(1))
+
+
 class GINConv(MessagePassing):
     r"""The graph isomorphism operator:
 
@@ -70,14 +99,7 @@ class GINConv(MessagePassing):
     def __init__(self, nn: nn.Module, eps: float = 0.0, train_eps: bool = False, **kwargs) -> None:
         kwargs.setdefault("aggr", "add")
         super().__init__(**kwargs)
-        if not isinstance(nn, torch.nn.Module):
-            fail(type(self).__name__, "'nn' to be a torch.nn.Module", type(nn).__name__, TypeError)
-        self.initial_eps = check_number(type(self).__name__, "eps", eps)
-        self.nn = nn
-        if train_eps:
-            self.eps = torch.nn.Parameter(torch.empty(1))
-        else:
-            self.register_buffer("eps", torch.empty(1))
+        set_network_and_eps(self, nn, eps, train_eps)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -105,4 +127,4 @@ class GINConv(MessagePassing):
         return f"{type(self).__name__}(nn={self.nn})"
 
 
-__all__ = ["GINConv", "reset_module"]
+__all__ = ["GINConv", "reset_module", "set_network_and_eps"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from gnnlab.nn.conv.gin_conv import reset_module
+from gnnlab.nn.conv.gin_conv import reset_module, set_network_and_eps
 from gnnlab.nn.conv.message_passing import MessagePassing
 from gnnlab.nn.linear import Linear
-from gnnlab.utils.validation import check_number, fail
+from gnnlab.utils.validation import fail
 
 
 class GINEConv(MessagePassing):
@@ -48,22 +48,14 @@ class GINEConv(MessagePassing):
                  **kwargs) -> None:
         kwargs.setdefault("aggr", "add")
         super().__init__(**kwargs)
-        who = type(self).__name__
-        if not isinstance(nn, torch.nn.Module):
-            fail(who, "'nn' to be a torch.nn.Module", type(nn).__name__, TypeError)
-        self.initial_eps = check_number(who, "eps", eps)
-        self.nn = nn
-        if train_eps:
-            self.eps = torch.nn.Parameter(torch.empty(1))
-        else:
-            self.register_buffer("eps", torch.empty(1))
+        set_network_and_eps(self, nn, eps, train_eps)
         self.lin = None
         if edge_dim is not None:
             first = nn[0] if isinstance(nn, torch.nn.Sequential) else nn
             in_channels = getattr(first, "in_features", getattr(first, "in_channels", None))
             if in_channels is None:
-                fail(who, "an 'nn' whose first layer has in_features or in_channels (to map edge_dim to)",
-                     type(first).__name__)
+                fail(type(self).__name__, "an 'nn' whose first layer has in_features or in_channels (to map "
+                     "edge_dim to)", type(first).__name__)
             self.lin = Linear(edge_dim, in_channels)
         self.reset_parameters()
 
