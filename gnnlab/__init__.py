@@ -2,7 +2,8 @@
 
 Subpackages: :mod:`gnnlab.data` (datasets, splits, sampling), :mod:`gnnlab.nn` (functional ops, message-passing
 layers, models), :mod:`gnnlab.embedding` (random walks, skip-gram, DeepWalk, node2vec), :mod:`gnnlab.optim`,
-:mod:`gnnlab.regularize`, :mod:`gnnlab.train` (training loops), :mod:`gnnlab.experiments` (the comparisons),
+:mod:`gnnlab.regularize`, :mod:`gnnlab.train` (training loops), :mod:`gnnlab.kernels` (graph kernels),
+:mod:`gnnlab.experiments` (the comparisons),
 :mod:`gnnlab.utils` (graph helpers, devices, seeds). Each is imported when first used (``gnnlab.nn`` imports
 PyTorch, ``import gnnlab`` does not), so the command line starts without loading what it does not run.
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import importlib
 
 __version__ = "0.1.0"
-_SUBPACKAGES = ("data", "embedding", "experiments", "nn", "optim", "regularize", "train", "utils")
+_SUBPACKAGES = ("data", "embedding", "experiments", "kernels", "nn", "optim", "regularize", "train", "utils")
 __all__ = [*_SUBPACKAGES, "__version__"]
 
 

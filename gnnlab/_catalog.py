@@ -22,6 +22,24 @@ DATASET_SIZES = {
     "citeseer": {"nodes": 3327, "edges": 9104, "features": 3703, "classes": 6, "split": (120, 500, 1000)},
 }
 
+#: the bundled TU graph-classification datasets (Morris et al. 2020), by their lower-case spelling: the folders
+#: ``<root>/<NAME>/raw/<NAME>_A.txt, ...`` as PyG's ``TUDataset(root, name)`` lays them out
+TU_DATASETS = {"mutag": "MUTAG", "proteins": "PROTEINS", "enzymes": "ENZYMES", "nci1": "NCI1",
+               "imdb-binary": "IMDB-BINARY"}
+
+#: what ``load_tu(name)`` returns: graphs, nodes and directed edges in all, classes, node features (PyG's
+#: default: the one-hot node labels; IMDB-BINARY has none)
+TU_SIZES = {
+    "mutag": {"graphs": 188, "nodes": 3371, "edges": 7442, "classes": 2, "features": 7},
+    "proteins": {"graphs": 1113, "nodes": 43471, "edges": 162088, "classes": 2, "features": 3},
+    "enzymes": {"graphs": 600, "nodes": 19580, "edges": 74564, "classes": 6, "features": 3},
+    "nci1": {"graphs": 4110, "nodes": 122747, "edges": 265506, "classes": 2, "features": 37},
+    "imdb-binary": {"graphs": 1000, "nodes": 19773, "edges": 193062, "classes": 2, "features": 0},
+}
+TU_SOURCE = "https://chrsmrrs.github.io/datasets/docs/datasets/"
+#: the files every TU dataset has, ``<NAME>_<part>.txt``
+TU_PARTS = ("A", "graph_indicator", "graph_labels")
+
 PLANETOID_SOURCE = "https://github.com/kimiyoung/planetoid/tree/master/data"
 #: the eight raw files of a Planetoid dataset are ``ind.<name>.<part>``
 PLANETOID_PARTS = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
@@ -40,6 +58,12 @@ class TaskInfo:
     datasets: tuple[str, ...]
     splits: tuple[str, ...]
     plots: tuple[str, ...]
+    #: the datasets a run without ``--datasets`` compares (empty: all of them)
+    default_datasets: tuple[str, ...] = ()
+    #: the seeds of a run without ``--seeds``
+    default_seeds: int = 3
+    #: what a "seed" of the task is (the graph task's seeds are its outer folds)
+    seed_name: str = "seed"
 
 
 TASKS = {
@@ -48,6 +72,10 @@ TASKS = {
                      tuple(DATASETS), ("public", "random"), ("accuracy", "curves", "tsne")),
     "link": TaskInfo("link prediction", ("sc", "deepwalk", "node2vec", "gae", "vgae", "gcn", "sage", "gat"),
                      tuple(DATASETS), ("random",), ("scores", "roc", "curves")),
+    "graph": TaskInfo("graph classification",
+                      ("baseline", "wl", "wl_features", "gcn", "sage", "gat", "ggnn", "gin"),
+                      tuple(TU_DATASETS), ("folds",), ("accuracy", "curves"), default_datasets=("mutag", "proteins"),
+                      default_seeds=10, seed_name="fold"),
 }
 
 

@@ -21,22 +21,38 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _datasets(args: argparse.Namespace) -> int:
-    from gnnlab._catalog import DATASET_SIZES, default_root, raw_file_names
+    from gnnlab._catalog import DATASET_SIZES, TU_DATASETS, TU_PARTS, TU_SIZES, default_root, raw_file_names
 
     root = default_root()
-    print("| dataset | nodes | edges | features | classes | train/val/test | files |")
-    print("|---|---|---|---|---|---|---|")
     missing = []
-    for name in args.datasets:
+    planetoid = [name for name in args.datasets if name in DATASETS]
+    if planetoid:
+        print("| dataset | nodes | edges | features | classes | train/val/test | files |")
+        print("|---|---|---|---|---|---|---|")
+    for name in planetoid:
         size, folder = DATASET_SIZES[name], root / DATASETS[name] / "raw"
         absent = [file for file in raw_file_names(name) if not (folder / file).is_file()]
-        missing += [f"{len(absent)} of the 8 files in {folder}"] if absent else []
+        missing += [f"{len(absent)} of the 8 Planetoid files in {folder}"] if absent else []
         print(f"| {DATASETS[name]} | {size['nodes']} | {size['edges']} | {size['features']} | {size['classes']} | "
               f"{'/'.join(map(str, size['split']))} | {'missing ' + str(len(absent)) if absent else 'found'} |")
-    print(f"\nfiles: {root} (gnnlab.data.load_planetoid(name) reads them; $GNNLAB_DATA or root= for another copy)")
+    tu = [name for name in args.datasets if name in TU_DATASETS]
+    if tu:
+        print("\n| dataset | graphs | nodes | edges | features | classes | files |" if planetoid else
+              "| dataset | graphs | nodes | edges | features | classes | files |")
+        print("|---|---|---|---|---|---|---|")
+    for name in tu:
+        size, canonical = TU_SIZES[name], TU_DATASETS[name]
+        folder = root / "TU" / canonical / "raw"
+        absent = [part for part in TU_PARTS if not (folder / f"{canonical}_{part}.txt").is_file()]
+        missing += [f"{len(absent)} of the TU files {canonical}_{{{','.join(TU_PARTS)}}}.txt in {folder}"] \
+            if absent else []
+        print(f"| {canonical} | {size['graphs']} | {size['nodes']} | {size['edges']} | {size['features'] or 'degree'} "
+              f"| {size['classes']} | {'missing ' + str(len(absent)) if absent else 'found'} |")
+    print(f"\nfiles: {root} (gnnlab.data.load_planetoid(name) and load_tu(name) read them, TU sets under TU/; "
+          "$GNNLAB_DATA or root= for another copy)")
     if missing:
-        print(f"gnnlab datasets: error: missing {'; '.join(missing)}: copy the Planetoid raw files there "
-              f"(<Name>/raw/ind.<name>.*), or unset $GNNLAB_DATA to use the bundled ones", file=sys.stderr)
+        print(f"gnnlab datasets: error: missing {'; '.join(missing)}: copy the raw files there from gnnlab's "
+              "datasets/ folder, or unset $GNNLAB_DATA to use the bundled ones", file=sys.stderr)
         return 1
     return 0
 
@@ -191,10 +207,14 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _add_datasets_command(commands) -> None:
 
+    from gnnlab._catalog import TU_DATASETS
+
     info = commands.add_parser("datasets", help="describe the bundled datasets",
-                               description="Print the size and public split of the bundled datasets.")
-    info.add_argument("--datasets", nargs="+", default=list(DATASETS), type=str.lower,
-                      choices=list(DATASETS), metavar="NAME", help="cora and/or citeseer (default: both)")
+                               description="Print the size (and public split) of the bundled datasets and whether "
+                                           "their files are found.")
+    names = [*DATASETS, *TU_DATASETS]
+    info.add_argument("--datasets", nargs="+", default=names, type=str.lower, choices=names, metavar="NAME",
+                      help=f"any of {', '.join(names)} (default: all)")
     info.set_defaults(handler=_datasets)
 
 
@@ -215,13 +235,15 @@ def _add_compare_command(commands) -> None:
                          help="what to predict: " + "; ".join(f"{name}: {task.description}"
                                                              for name, task in TASKS.items()) + " (default: node)")
     compare.add_argument("--datasets", nargs="+", default=None, type=str.lower, metavar="NAME",
-                         help=f"datasets of the task (default: all; {listing('datasets')})")
+                         help=f"datasets of the task (default: all; graph: mutag proteins; {listing('datasets')})")
     compare.add_argument("--methods", nargs="+", default=None, type=str.lower, metavar="METHOD",
                          help=f"methods of the task (default: all; {listing('methods')})")
     compare.add_argument("--split", default=None,
                          help=f"a split of the task (default: its first; {listing('splits')}); node: 'public' is "
                               "Planetoid's, 'random' a stratified 60/20/20 split per seed")
-    compare.add_argument("--seeds", type=_positive, default=3, help="seeds per cell (default: 3)")
+    compare.add_argument("--seeds", type=_positive, default=None,
+                         help="seeds per cell (default: 3; --task graph: its 10 outer folds, each a seed; at most "
+                              "3 with --quick)")
     compare.add_argument("--set", action="append", default=[], metavar="METHOD.KEY=VALUE", help=_SET_HELP)
     compare.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     compare.add_argument("--run-name", default=None,

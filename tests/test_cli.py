@@ -25,7 +25,10 @@ def test_embed_writes_array(tmp_path, capsys):
 
 def test_datasets_table(capsys):
     assert main(["datasets"]) == 0
-    assert "| Cora | 2708 | 10556 | 1433 | 7 | 140/500/1000 |" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "| Cora | 2708 | 10556 | 1433 | 7 | 140/500/1000 |" in out
+    assert "| NCI1 | 4110 | 122747 | 265506 | 37 | 2 | found |" in out
+    assert "| IMDB-BINARY | 1000 | 19773 | 193062 | degree | 2 | found |" in out
 
 
 @pytest.mark.parametrize("argv", [["train", "gxn"], ["embed", "node2vec", "--out", "x.npy", "--p", "0"]])
@@ -123,6 +126,10 @@ def test_the_catalog_describes_what_the_library_loads_and_runs():
         assert (tuple(task.methods), tuple(task.datasets), tuple(task.splits), task.description) == (
             info.methods, info.datasets, info.splits, info.description), name
         assert tuple(plot for plot, _ in task.plots) == info.plots, name
+        assert (task.default_datasets, task.default_seeds, task.seed_name) == (
+            info.default_datasets, info.default_seeds, info.seed_name), name
+    for name, size in _catalog.TU_SIZES.items():  # tests/data/test_tu.py checks them against the loaded graphs
+        assert set(size) == {"graphs", "nodes", "edges", "classes", "features"}, name
 
 
 def test_datasets_says_which_files_are_missing(tmp_path, monkeypatch, capsys):
@@ -130,4 +137,6 @@ def test_datasets_says_which_files_are_missing(tmp_path, monkeypatch, capsys):
     assert main(["datasets"]) == 1
     captured = capsys.readouterr()
     assert "| Cora | 2708 | 10556 | 1433 | 7 | 140/500/1000 | missing 8 |" in captured.out
-    assert f"missing 8 of the 8 files in {tmp_path / 'Cora' / 'raw'}" in captured.err
+    assert f"missing 8 of the 8 Planetoid files in {tmp_path / 'Cora' / 'raw'}" in captured.err
+    assert "| MUTAG | 188 | 3371 | 7442 | 7 | 2 | missing 3 |" in captured.out
+    assert f"{tmp_path / 'TU' / 'MUTAG' / 'raw'}" in captured.err

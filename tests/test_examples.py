@@ -13,7 +13,7 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 # reduced sizes, and the lowest score each must reach at them (chance: 1/7 Cora, 1/6 CiteSeer, 1/10 synthetic,
-# 0.5 AUC)
+# 0.5 AUC, MUTAG's majority class 0.665)
 REDUCED = {
     "gcn_cora": ({"epochs": 60}, 0.70),
     "gat_citeseer": ({"epochs": 40, "patience": 20}, 0.55),
@@ -21,6 +21,8 @@ REDUCED = {
     "custom_layer": ({"epochs": 40}, 0.65),
     "minibatch_sage": ({"num_nodes": 5_000, "epochs": 2, "batch_size": 256}, 0.50),
     "gae_link_prediction": ({"epochs": 40}, 0.70),
+    # MUTAG: the majority class is 0.665; measured 0.825 (folds 0-2, seed 0)
+    "gin_tu": ({"folds": 3, "epochs": 30}, 0.72),
 }
 
 

@@ -1,6 +1,7 @@
 """The notes' train/validation/test split (section 3.3: 60/20/20)."""
 from __future__ import annotations
 
+import math
 import numbers
 
 import torch
@@ -151,3 +152,107 @@ def _move_path(rounded_up: Tensor, can_round_up: Tensor, start: int, excess: Ten
                 following.append(target)
         frontier = following
     raise RuntimeError("no rounding-preserving move found")  # impossible for consistent totals
+
+
+def _graph_labels(who: str, labels) -> Tensor:
+    """The class of every graph as a 1-D CPU tensor, from labels or from a dataset of graphs with ``y``."""
+    if not isinstance(labels, Tensor):
+        try:
+            labels = torch.cat([graph.y.view(-1) for graph in labels])
+        except (AttributeError, TypeError, RuntimeError):
+            fail(who, "'labels' to be a 1-D tensor of classes or a dataset of graphs with 'y'", describe(labels),
+                 TypeError)
+    if labels.dim() != 1 or labels.dtype.is_floating_point or labels.dtype == torch.bool:
+        fail(who, "'labels' to be a 1-D integer tensor of classes, one per graph", describe(labels))
+    return labels.cpu()
+
+
+def stratified_folds(labels, num_folds: int = 10, seed: int = 0) -> list[tuple[Tensor, Tensor]]:
+    r"""Stratified :math:`k`-fold cross-validation splits of a dataset's graphs, as Errica et al. (2020) use.
+
+    The graphs are shuffled (seeded) and each class dealt out to the folds so that every fold has that class's
+    share of the graphs to within one graph; each graph is in exactly one test fold. This is scikit-learn's
+    ``StratifiedKFold(num_folds, shuffle=True, random_state=seed)``, whose NumPy generator gives the same folds
+    on every machine.
+
+    Args:
+        labels: the class of each graph, a 1-D integer tensor, or a dataset of graphs with ``y``.
+        num_folds: :math:`k`, at least 2 and at most the size of the smallest class.
+        seed: the same seed gives the same folds.
+
+    Returns:
+        ``num_folds`` pairs ``(train_index, test_index)`` of sorted ``int64`` index tensors.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.data import stratified_folds
+        >>> labels = torch.tensor([0] * 6 + [1] * 4)
+        >>> folds = stratified_folds(labels, num_folds=2, seed=0)
+        >>> [(len(train), len(test)) for train, test in folds]
+        [(5, 5), (5, 5)]
+        >>> [labels[test].tolist().count(1) for _, test in folds]  # two graphs of class 1 in each fold
+        [2, 2]
+        >>> sorted(torch.cat([test for _, test in folds]).tolist()) == list(range(10))
+        True
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    who = "stratified_folds"
+    labels = _graph_labels(who, labels)
+    num_folds = check_positive_int(who, "num_folds", num_folds, minimum=2)
+    check_positive_int(who, "seed", seed, minimum=0)
+    smallest = int(torch.unique(labels, return_counts=True)[1].min()) if labels.numel() else 0
+    if num_folds > smallest:
+        fail(who, f"'num_folds' at most the size of the smallest class ({smallest})", num_folds)
+    splitter = StratifiedKFold(n_splits=num_folds, shuffle=True, random_state=seed)
+    return [(torch.from_numpy(train).long(), torch.from_numpy(test).long())
+            for train, test in splitter.split(labels.numpy().reshape(-1, 1), labels.numpy())]
+
+
+def holdout_split(index: Tensor, labels, fraction: float = 0.1, seed: int = 0) -> tuple[Tensor, Tensor]:
+    """Split the graphs ``index`` into a training part and a stratified held-out part (``fraction`` of them):
+    the inner model-selection split of Errica et al. (2020), 90/10 by default, inside an outer training fold.
+
+    Args:
+        index: the graphs to split, a 1-D index tensor into ``labels`` (e.g. an outer fold's training graphs).
+        labels: the class of every graph of the dataset (1-D tensor), or the dataset itself.
+        fraction: the held-out share, in ``(0, 1)``; each class keeps its proportion to within one graph.
+        seed: the same seed gives the same split (scikit-learn's ``train_test_split``, stratified).
+
+    Returns:
+        ``(train_index, holdout_index)``: sorted, disjoint, together ``index``.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.data import holdout_split, stratified_folds
+        >>> labels = torch.tensor([0, 1] * 50)
+        >>> train, test = stratified_folds(labels, seed=0)[0]
+        >>> inner, holdout = holdout_split(train, labels, seed=0)
+        >>> len(inner), len(holdout), labels[holdout].tolist().count(1)
+        (81, 9, 4)
+        >>> set(holdout.tolist()) & set(test.tolist())
+        set()
+    """
+    from sklearn.model_selection import train_test_split
+
+    who = "holdout_split"
+    labels = _graph_labels(who, labels)
+    if not isinstance(index, Tensor) or index.dim() != 1 or index.dtype.is_floating_point \
+            or index.dtype == torch.bool:
+        fail(who, "'index' to be a 1-D integer tensor of graph indices", describe(index))
+    index = index.cpu()
+    if index.numel() and (int(index.min()) < 0 or int(index.max()) >= labels.numel()):
+        fail(who, f"'index' in [0, {labels.numel()})", f"values in [{int(index.min())}, {int(index.max())}]")
+    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
+        fail(who, "'fraction' in (0, 1)", describe(fraction))
+    check_positive_int(who, "seed", seed, minimum=0)
+    num_classes = int(torch.unique(labels[index]).numel())
+    held = math.ceil(fraction * index.numel())  # scikit-learn's rounding
+    if held < num_classes or index.numel() - held < num_classes:
+        fail(who, f"'fraction' to hold out at least one graph of each of the {num_classes} classes and keep one of "
+             f"each for training ({index.numel()} graphs)", f"{fraction:g}: {held} held out")
+    train, held_out = train_test_split(index.numpy(), test_size=fraction, random_state=seed,
+                                       stratify=labels[index].numpy())
+    return torch.from_numpy(train).long().sort().values, torch.from_numpy(held_out).long().sort().values

@@ -2,7 +2,7 @@
 from gnnlab.experiments.comparison import Comparison, compare
 from gnnlab.experiments.config import load_config, load_published, parse_overrides
 from gnnlab.experiments.methods import METHODS, MethodResult
-from gnnlab.experiments.task import LINK, NODE, TASKS, Task
+from gnnlab.experiments.task import GRAPH, LINK, NODE, TASKS, Task
 
-__all__ = ["Comparison", "compare", "Task", "NODE", "LINK", "TASKS", "METHODS", "MethodResult", "load_config",
+__all__ = ["Comparison", "compare", "Task", "NODE", "LINK", "GRAPH", "TASKS", "METHODS", "MethodResult", "load_config",
            "load_published", "parse_overrides"]

@@ -32,9 +32,11 @@ class Comparison:
     with others, or after a method's config file changed, is refused rather than mixing two settings.
 
     Args:
-        methods, datasets: from ``task.methods`` and ``task.datasets`` (default: all of them).
+        methods, datasets: from ``task.methods`` and ``task.datasets`` (default: all methods, and the task's
+            ``default_datasets``, or all of them).
         split: one of ``task.splits`` (default: the task's first).
-        seeds: seeds per cell (deterministic methods on a fixed split run once, see :meth:`runs`).
+        seeds: seeds per cell (deterministic methods on a fixed split run once, see :meth:`runs`); default: the
+            task's ``default_seeds`` (3; the graph task's 10 folds), 3 at most with ``quick``.
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ...
         run_name, out_dir: the results go to ``out_dir/run_name``; the default run name is the task's name,
             with ``-quick`` for a quick run (``results/node``, ``results/node-quick``, ``results/link``).
@@ -65,7 +67,7 @@ class Comparison:
     """
 
     def __init__(self, methods: Sequence[str] | None = None, datasets: Sequence[str] | None = None,
-                 split: str | None = None, seeds: int = 3,
+                 split: str | None = None, seeds: int | None = None,
                  device: str = "auto", run_name: str | None = None, out_dir: str | os.PathLike = "results",
                  quick: bool = False, verbose: bool = True, task: Task | str = "node",
                  overrides: Mapping[str, Any] | None = None,
@@ -74,7 +76,7 @@ class Comparison:
         if isinstance(task, str):
             task = TASKS[check_choice(who, "task", task, list(TASKS))]
         methods = list(task.methods) if methods is None else methods
-        datasets = list(task.datasets) if datasets is None else datasets
+        datasets = list(task.default_datasets or task.datasets) if datasets is None else datasets
         split = next(iter(task.splits)) if split is None else split
         if not methods:
             fail(who, f"at least one method from {list(task.methods)}", "none")
@@ -83,6 +85,8 @@ class Comparison:
         for dataset in datasets:
             check_choice(who, "datasets", dataset, list(task.datasets))
         check_choice(who, "split", split, list(task.splits))
+        if seeds is None:  # a smoke test runs few seeds; a result the task's own number (the graph task: 10 folds)
+            seeds = min(3, task.default_seeds) if quick else task.default_seeds
         check_positive_int(who, "seeds", seeds)
         if run_name is None:  # each task and mode its own folder: a smoke test never lands beside a result
             run_name = task.name + ("-quick" if quick else "")
@@ -238,7 +242,7 @@ def _plain(config: Mapping[str, Any]) -> Any:
 
 
 def compare(methods: Sequence[str] | None = None, datasets: Sequence[str] | None = None, split: str | None = None,
-            seeds: int = 3,
+            seeds: int | None = None,
             device: str = "auto", run_name: str | None = None, out_dir: str | os.PathLike = "results",
             quick: bool = False, verbose: bool = True, tsne: bool = True, task: Task | str = "node",
             overrides: Mapping[str, Any] | None = None,
@@ -251,10 +255,11 @@ def compare(methods: Sequence[str] | None = None, datasets: Sequence[str] | None
 
     Args:
         methods: method names from ``task.methods`` (e.g. ``["gcn", "gat"]``; default: all of them).
-        datasets: dataset names from ``task.datasets`` (``["cora", "citeseer"]``; default: all of them).
+        datasets: dataset names from ``task.datasets`` (``["cora", "citeseer"]``; default: the task's
+            ``default_datasets``, or all of them).
         split: one of ``task.splits`` (``"public"`` or ``"random"`` for node classification; default: the
             task's first).
-        seeds: seeds per cell (deterministic methods on a fixed split run once).
+        seeds: seeds per cell (deterministic methods on a fixed split run once; default: as :class:`Comparison`).
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ...
         run_name: the run's folder name under ``out_dir``; running it again resumes it (default: the task's
             name, with ``-quick`` for a quick run).

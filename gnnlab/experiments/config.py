@@ -72,7 +72,8 @@ def load_config(method: str, quick: bool = False, task: str = "node",
     """The settings of ``method`` for ``task`` as ``{"model": {...}, "train": {...}}``.
 
     ``quick`` replaces epochs, walk counts and patience by the tiny values of :data:`QUICK` (and drops early
-    stopping); ``overrides`` (from :func:`parse_overrides`, ``{"gcn.hidden_channels": 64}``) are applied last,
+    stopping and the model-selection ``[grid]``); ``overrides`` (from :func:`parse_overrides`,
+    ``{"gcn.hidden_channels": 64}``) are applied last,
     to the entries that name ``method``.
 
     Args:
@@ -121,8 +122,9 @@ def resolve_config(config: Mapping[str, Mapping[str, Any]], method: str, quick: 
         >>> resolve_config(config, "gcn", overrides={"gcn.epochs": 10, "gat.epochs": 1})
         {'model': {'hidden_channels': 16}, 'train': {'epochs': 10, 'early_stopping': 100}}
     """
+    # a smoke test selects no model: the [grid] table (graph classification's) is dropped, [model]/[train] stay
     config = {name: {key: QUICK.get(key, value) if quick else value for key, value in table.items()}
-              for name, table in config.items()}
+              for name, table in config.items() if not (quick and name == "grid")}
     config = apply_overrides(config, method, overrides or {})
     return {name: {key: value for key, value in table.items() if value is not None} for name, table in config.items()}
 

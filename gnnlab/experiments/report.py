@@ -167,8 +167,10 @@ def report_text(comparison: Any, rows: list[dict[str, Any]]) -> str:
     once = [m for m in comparison.methods if comparison.runs(m) == 1 < comparison.seeds]
     what = task.metrics[task.primary] if len(task.metrics) == 1 else "scores (%)"
     # a smoke test says so right under its tables (the first line stays the table's header)
-    note = f"\n{quick_caption()}\n" if getattr(comparison, "quick", False) else ""
-    note += f"\n{what[0].upper()}{what[1:]} on the {comparison.split} split, mean ± std over (n) seeds"
+    note = f"\n{quick_caption(getattr(comparison, 'configs', None))}\n" if getattr(comparison, "quick", False) \
+        else ""
+    note += f"\n{what[0].upper()}{what[1:]} on the {comparison.split} split, mean ± std over (n) " \
+            f"{comparison.task.seed_name}s"
     if once:
         note += f"; {', '.join(once)} do not depend on the seed and run once (n = 1)"
     note += f"; {task.published_note}." if task.published_note else "."
@@ -182,9 +184,17 @@ def report_text(comparison: Any, rows: list[dict[str, Any]]) -> str:
 QUICK_LABEL = "quick smoke test — not a result"
 
 
-def quick_caption() -> str:
-    """The caption of the summary of a ``--quick`` run: what its numbers are, and what they cannot be compared to."""
-    tiny = ", ".join(f"{key} = {QUICK[key]}" for key in ("epochs", "walks_per_node", "walk_length", "iterations"))
+def quick_caption(configs: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """The caption of the summary of a ``--quick`` run: what its numbers are, and what they cannot be compared to.
+
+    Args:
+        configs: the run's configs (method -> config): only the tiny values they hold are named (default: the
+            epochs and walk settings)."""
+    keys = ("epochs", "walks_per_node", "walk_length", "iterations")
+    if configs is not None:
+        held = {key for config in configs.values() for table in config.values() for key in table}
+        keys = tuple(key for key in keys if key in held) or ("epochs",)
+    tiny = ", ".join(f"{key} = {QUICK[key]}" for key in keys)
     return (f"**{QUICK_LABEL[0].upper()}{QUICK_LABEL[1:]}:** `--quick` ran tiny epochs and walks ({tiny}), so "
             "these numbers only show that the pipeline runs: they are not comparable to the published figures, "
             "and the \"vs best\" marks (best, p-values) compare these smoke-test runs, not the methods at their "
@@ -193,18 +203,21 @@ def quick_caption() -> str:
 
 #: the families of methods the plots tell apart, in plot order: key -> members (of either task)
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "baseline": ("mlp", "logreg", "labelprop"),
+    "baseline": ("mlp", "logreg", "labelprop", "baseline"),
     "embedding": ("sc", "deepwalk", "node2vec"),
-    "gnn": ("gae", "vgae", "gcn", "sage", "gat", "ggnn"),
+    "kernel": ("wl", "wl_features"),
+    "gnn": ("gae", "vgae", "gcn", "sage", "gat", "ggnn", "gin"),
 }
 #: family -> (bar hatching, line style); methods of no family are "other"
-_FAMILY_STYLE = {"baseline": ("///", "--"), "embedding": ("..", "-."), "gnn": ("", "-"), "other": ("xx", ":")}
+_FAMILY_STYLE = {"baseline": ("///", "--"), "embedding": ("..", "-."), "kernel": ("\\\\", (0, (3, 1, 1, 1))),
+                 "gnn": ("", "-"), "other": ("xx", ":")}
 
 #: one colour per method, the same in every figure of every task (:func:`method_colour`)
 METHOD_COLOURS = {
     "mlp": "#7f7f7f", "logreg": "#bcbd22", "labelprop": "#8c564b",
     "sc": "#393b79", "deepwalk": "#2ca02c", "node2vec": "#17becf",
     "gcn": "#1f77b4", "sage": "#ff7f0e", "gat": "#d62728", "ggnn": "#9467bd", "gae": "#e377c2", "vgae": "#7b4173",
+    "baseline": "#525252", "wl": "#e6550d", "wl_features": "#fdae6b", "gin": "#31a354",
 }
 # for methods a script adds (from tab20b/tab20c, less those close to a colour above): by a stable hash of the name
 _SPARE_COLOURS = ("#5254a3", "#637939", "#8c6d31", "#843c39", "#a55194", "#756bb1", "#6b6ecf", "#b5cf6b",
@@ -243,7 +256,8 @@ def family_label(family: str, members: list[str]) -> str:
         kinds = (["spectral"] if "sc" in members else []) + (["random-walk"] if set(members) - {"sc"} else [])
         name = " & ".join(kinds) + " embeddings"
     else:
-        name = {"baseline": "feature & label baselines", "gnn": "GNNs", "other": "other methods"}[family]
+        name = {"baseline": "feature & label baselines", "kernel": "graph kernels & WL features", "gnn": "GNNs",
+                "other": "other methods"}[family]
     return f"{name} ({', '.join(members)})"
 
 
@@ -372,7 +386,8 @@ def _bar_legend(figure, methods: list[str], drew_published: bool) -> None:
 
 
 def _seeds_text(comparison: Any) -> str:
-    return f"mean ± std over {comparison.seeds} seed{'s' if comparison.seeds > 1 else ''}"
+    name = comparison.task.seed_name
+    return f"mean ± std over {comparison.seeds} {name}{'s' if comparison.seeds > 1 else ''}"
 
 
 def plot_scores(comparison: Any, rows: list[dict[str, Any]], path: Path) -> bool:

@@ -43,13 +43,16 @@ class Task:
         plots: ``(name, function)``: the comparison writes ``<name>.png`` with each.
         published_split: the split the published figures were measured on (shown only beside that split).
         published_note: what the published figures are, for the note under the table.
+        default_datasets: the datasets a comparison runs when none are named (empty: all of :attr:`datasets`).
+        default_seeds: the seeds of a run when none are given (the command line's ``--seeds``).
+        seed_name: what one seed is, for the tables (``"seed"``; ``"fold"`` where each seed is an outer fold).
 
     Example::
 
         >>> import dataclasses
         >>> from gnnlab.experiments import NODE, TASKS
         >>> sorted(TASKS), NODE.name, NODE.primary, list(NODE.datasets)
-        (['link', 'node'], 'node', 'accuracy', ['cora', 'citeseer'])
+        (['graph', 'link', 'node'], 'node', 'accuracy', ['cora', 'citeseer'])
         >>> NODE.runs_per_split("logreg", "public", seeds=3), NODE.runs_per_split("gcn", "public", seeds=3)
         (1, 3)
         >>> fast = dataclasses.replace(NODE, methods={"labelprop": NODE.methods["labelprop"]}, plots=())
@@ -68,6 +71,9 @@ class Task:
     plots: Sequence[tuple[str, Plot]] = field(default_factory=tuple)
     published_split: str = "public"
     published_note: str = ""
+    default_datasets: tuple[str, ...] = ()
+    default_seeds: int = 3
+    seed_name: str = "seed"
 
     def __repr__(self) -> str:
         return f"Task({self.name!r})"
@@ -129,7 +135,39 @@ def _link_task() -> Task:
 #: link prediction on Cora and CiteSeer (Kipf & Welling 2016, Table 1): an 85/5/10 edge split per seed
 LINK = _link_task()
 
-#: the tasks ``gnnlab compare --task`` offers, by name
-TASKS: dict[str, Task] = {"node": NODE, "link": LINK}
+def _load_graph_data(dataset: str, split: str, seed: int):
+    from gnnlab.experiments.graph_methods import graph_fold
 
-__all__ = ["Task", "NODE", "LINK", "TASKS", "Plot"]
+    return graph_fold(dataset, split, seed)
+
+
+def _graph_task() -> Task:
+    from gnnlab.experiments.graph_methods import GRAPH_METHODS
+
+    info = _catalog.TASKS["graph"]
+    return Task(
+        name="graph",
+        description=info.description,
+        methods={name: GRAPH_METHODS[name] for name in info.methods},
+        datasets=_catalog.TU_DATASETS,
+        load_data=_load_graph_data,
+        splits={"folds": True},
+        metrics={"accuracy": "test accuracy (%)"},
+        plots=(("accuracy", plot_scores), ("curves", plot_curves)),
+        published_split="folds",
+        published_note="Errica et al. 2020's protocol: each seed is one of 10 stratified outer folds, the model "
+                       "selected on a stratified 10% hold-out of the fold's training graphs over the grid in the "
+                       "method's config, then measured once on the fold's test graphs",
+        default_datasets=info.default_datasets,
+        default_seeds=info.default_seeds,
+        seed_name=info.seed_name,
+    )
+
+
+#: graph classification on the TU benchmarks (Errica et al. 2020's protocol): 10 stratified outer folds
+GRAPH = _graph_task()
+
+#: the tasks ``gnnlab compare --task`` offers, by name
+TASKS: dict[str, Task] = {"node": NODE, "link": LINK, "graph": GRAPH}
+
+__all__ = ["Task", "NODE", "LINK", "GRAPH", "TASKS", "Plot"]

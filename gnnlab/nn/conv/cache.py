@@ -75,7 +75,7 @@ class InputCache:
             if isinstance(stored, Tensor) or isinstance(given, Tensor):
                 if stored is not given or version is None or version != _version(given):
                     return None
-            elif not stored == given:
+            elif not _equal(stored, given):
                 return None
         return self._value
 
@@ -112,6 +112,19 @@ class InputCache:
         """A copy of an object's ``state`` (its ``__getstate__``) with every cache in it replaced by an empty one:
         even a shallow copy of the holder then shares no entry with it."""
         return {name: InputCache() if isinstance(value, InputCache) else value for name, value in state.items()}
+
+
+def _equal(stored: Any, given: Any) -> bool:
+    """Whether two non-tensor key entries are equal; values whose ``==`` is not a truth value (a numpy array
+    given where ``None`` was stored) are not equal, so the inputs are checked again and refused there."""
+    if stored is given:
+        return True
+    if type(stored) is not type(given):
+        return False
+    try:
+        return bool(stored == given)
+    except (ValueError, TypeError, RuntimeError):
+        return False
 
 
 def _version(tensor: Tensor) -> int | None:

@@ -34,6 +34,7 @@ import inspect
 import numbers
 import weakref
 from abc import abstractmethod
+from collections.abc import Iterable
 from typing import Any
 
 import torch
@@ -594,3 +595,30 @@ def overridden_below(cls: type, owner: type, names: tuple[str, ...] = ("message"
     """
     mro = cls.__mro__
     return any(mro.index(_owner(cls, name)) < mro.index(owner) for name in names)
+
+
+def share_graph_caches(layers: Iterable[MessagePassing]) -> None:
+    """Let ``layers`` (a model's layers, all called on the same graph in one forward pass) keep one copy of what
+    they derive from that graph alone: the validated ``edge_index`` and the sparse adjacency of the fused product.
+    The first layer that sees a new graph builds them; the others find them. Each entry is still keyed by the
+    tensor's identity, version, shape and flow, so a layer called on another graph builds its own.
+
+    Args:
+        layers: the :class:`MessagePassing` layers to share with each other.
+
+    Example::
+
+        >>> import torch
+        >>> from gnnlab.nn import GINConv
+        >>> from gnnlab.nn.conv.message_passing import share_graph_caches
+        >>> convs = [GINConv(torch.nn.Linear(4, 4)) for _ in range(3)]
+        >>> share_graph_caches(convs)
+        >>> convs[0]._fused_cache is convs[2]._fused_cache
+        True
+    """
+    layers = [layer for layer in layers if isinstance(layer, MessagePassing)]
+    if not layers:
+        return
+    fused, checked = layers[0]._fused_cache, layers[0]._check_cache
+    for layer in layers[1:]:
+        layer._fused_cache, layer._check_cache = fused, checked

@@ -355,3 +355,12 @@ def test_a_call_under_inference_mode_leaves_nothing_for_training():
         with torch.inference_mode():
             module(x, edge_index)
         module(x, edge_index).sum().backward()
+
+
+def test_a_value_whose_equality_is_no_truth_value_is_a_miss():
+    import numpy as np
+
+    cache = InputCache()
+    cache.put((torch.ones(2), None), "stored")
+    assert cache.get((cache._key[0], np.zeros(3))) is None  # numpy's == gives an array: not equal, no error
+    assert cache.get((cache._key[0], None)) == "stored"

@@ -7,7 +7,16 @@ from torch_geometric.nn import GatedGraphConv as PyGGatedGraphConv
 from gnnlab.nn.conv import GatedGraphConv
 from gnnlab.nn.functional import scatter
 
-from .cases import MESSY_EDGES, MESSY_NODES, adj_t_of, compare_calls, EDGE_CASES, check_permutation_equivariance, compare_to_reference, random_graph
+from .cases import (
+    EDGE_CASES,
+    MESSY_EDGES,
+    MESSY_NODES,
+    adj_t_of,
+    check_permutation_equivariance,
+    compare_calls,
+    compare_to_reference,
+    random_graph,
+)
 
 
 def test_matches_pyg_on_cora(cora):
@@ -82,3 +91,139 @@ def test_ggnn_model_keeps_tied_weights_by_default():
     model = GGNN(10, 3, num_layers=4)
     assert model.conv.share_weights and model.conv.weight.shape == (64, 64)
     assert "num_layers=4" in repr(model)
+
+
+# -- edge types (Li et al.'s propagation model) ---------------------------------------------------------------
+
+def _typed_graph(seed: int, num_nodes: int = 7, num_edges: int = 16, num_edge_types: int = 3):
+    """A directed multigraph with self-loops and duplicate edges, node ``num_nodes - 1`` isolated, random types."""
+    generator = torch.Generator().manual_seed(seed)
+    edge_index = torch.randint(0, num_nodes - 1, (2, num_edges), generator=generator)
+    edge_index[:, -2:] = torch.tensor([[2, 2], [2, 2]])  # a duplicated self-loop
+    edge_type = torch.randint(0, num_edge_types, (num_edges,), generator=generator)
+    weight = torch.rand(num_edges, generator=generator, dtype=torch.float64) + 0.5
+    return edge_index, edge_type, weight
+
+
+def dense_typed_reference(conv, x, edge_index, edge_type, edge_weight=None):
+    """Li et al.'s propagation with one dense matrix A_k per edge type, A_k[i, j] = weight of j -> i, float64:
+    a_i = [sum_k (A_k (H W_out[k] + b_out[k]))_i || sum_k (A_k^T (H W_in[k] + b_in[k]))_i], then the GRU cell
+    written out (torch's equations), for every step."""
+    num_nodes, d, types = x.size(0), conv.out_channels, conv.num_edge_types
+    h = torch.cat([x, x.new_zeros(num_nodes, d - x.size(1))], dim=1)
+    adjacency = x.new_zeros(types, num_nodes, num_nodes)
+    count = x.new_zeros(types, num_nodes, num_nodes)
+    for e in range(edge_index.size(1)):
+        j, i, k = int(edge_index[0, e]), int(edge_index[1, e]), int(edge_type[e])
+        adjacency[k, i, j] += 1.0 if edge_weight is None else edge_weight[e]
+        count[k, i, j] += 1.0
+    into, out_of = count.sum((0, 2)).clamp(min=1), count.sum((0, 1)).clamp(min=1)  # edges per node, per direction
+    w_ih, w_hh, b_ih, b_hh = conv.rnn.weight_ih, conv.rnn.weight_hh, conv.rnn.bias_ih, conv.rnn.bias_hh
+    for step in range(conv.num_layers):
+        weight = conv.weight if conv.share_weights else conv.weight[step]
+        bias = conv.message_bias if conv.share_weights else conv.message_bias[step]
+        along = sum(adjacency[k] @ (h @ weight[k] + bias[k]) for k in range(types))
+        against = sum(adjacency[k].t() @ (h @ weight[types + k] + bias[types + k]) for k in range(types))
+        if conv.aggr == "mean":
+            along, against = along / into.view(-1, 1), against / out_of.view(-1, 1)
+        a = torch.cat([along, against], dim=1)
+        gi, gh = a @ w_ih.t() + b_ih, h @ w_hh.t() + b_hh
+        r = torch.sigmoid(gi[:, :d] + gh[:, :d])
+        z = torch.sigmoid(gi[:, d:2 * d] + gh[:, d:2 * d])
+        n = torch.tanh(gi[:, 2 * d:] + r * gh[:, 2 * d:])
+        h = (1 - z) * n + z * h
+    return h
+
+
+def _value_and_grads(run, conv, x):
+    x = x.clone().requires_grad_(True)
+    out = run(x)
+    upstream = torch.linspace(-1, 1, out.numel(), dtype=out.dtype).view_as(out)
+    leaves = [x, *conv.parameters()]
+    return out, torch.autograd.grad((out * upstream).sum(), leaves)
+
+
+@pytest.mark.parametrize("share_weights", [True, False])
+@pytest.mark.parametrize("aggr", ["add", "mean"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("use_sparse", [True, False])
+def test_edge_types_match_a_dense_reference_with_gradients(share_weights, aggr, weighted, use_sparse):
+    torch.manual_seed(11)
+    edge_index, edge_type, weight = _typed_graph(seed=12)
+    weight = weight if weighted else None
+    conv = GatedGraphConv(5, 3, aggr=aggr, share_weights=share_weights, num_edge_types=3).double()
+    conv.use_sparse = use_sparse
+    x = torch.randn(7, 3, dtype=torch.float64)
+    out, grads = _value_and_grads(lambda x: conv(x, edge_index, weight, edge_type=edge_type), conv, x)
+    expected, expected_grads = _value_and_grads(
+        lambda x: dense_typed_reference(conv, x, edge_index, edge_type, weight), conv, x)
+    # 1e-7: the fused mean's 1/degree coefficients of an unweighted graph are float32 (gnnlab's SparseMatrix)
+    torch.testing.assert_close(out, expected, atol=1e-7, rtol=0)
+    for grad, expected_grad in zip(grads, expected_grads):  # x, weight, message_bias, the GRU's four
+        torch.testing.assert_close(grad, expected_grad, atol=1e-7, rtol=0)
+
+
+def test_edge_directions_have_their_own_matrices():
+    # one edge 0 -> 1: node 1 hears W_out h_0 in its first half, node 0 hears W_in h_1 in its second half
+    torch.manual_seed(13)
+    conv = GatedGraphConv(4, 1, num_edge_types=2).double()
+    edge_index, edge_type = torch.tensor([[0], [1]]), torch.tensor([1])
+    x = torch.randn(3, 4, dtype=torch.float64)
+    messages = []
+    conv.register_propagate_forward_hook(lambda module, inputs, out: messages.append(out.reshape(3, 8)))
+    conv(x, edge_index, edge_type=edge_type)
+    expected = torch.zeros(3, 8, dtype=torch.float64)
+    expected[1, :4] = x[0] @ conv.weight[0, 1] + conv.message_bias[0, 1]
+    expected[0, 4:] = x[1] @ conv.weight[0, 3] + conv.message_bias[0, 3]
+    torch.testing.assert_close(messages[0], expected)
+
+
+def test_edge_types_flow_and_permutation():
+    torch.manual_seed(14)
+    edge_index, edge_type, _ = _typed_graph(seed=15)
+    x = torch.randn(7, 4)
+    forward = GatedGraphConv(6, 2, share_weights=True, num_edge_types=3)
+    backward = GatedGraphConv(6, 2, share_weights=True, num_edge_types=3, flow="target_to_source")
+    backward.load_state_dict(forward.state_dict())
+    torch.testing.assert_close(backward(x, edge_index.flip(0), edge_type=edge_type),
+                               forward(x, edge_index, edge_type=edge_type))
+    perm = torch.randperm(7, generator=torch.Generator().manual_seed(16))
+    inverse = torch.empty_like(perm)
+    inverse[perm] = torch.arange(7)
+    torch.testing.assert_close(forward(x[perm], inverse[edge_index], edge_type=edge_type),
+                               forward(x, edge_index, edge_type=edge_type)[perm], atol=1e-6, rtol=1e-5)
+
+
+def test_edge_type_parameters_and_repr():
+    d, types = 6, 3
+    conv = GatedGraphConv(d, 4, share_weights=True, num_edge_types=types)
+    gru = 3 * d * (2 * d) + 3 * d * d + 2 * 3 * d
+    assert dict((name, tuple(p.shape)) for name, p in conv.named_parameters()) == {
+        "weight": (2 * types, d, d), "message_bias": (2 * types, d), "rnn.weight_ih": (3 * d, 2 * d),
+        "rnn.weight_hh": (3 * d, d), "rnn.bias_ih": (3 * d,), "rnn.bias_hh": (3 * d,)}
+    assert sum(p.numel() for p in conv.parameters()) == 2 * types * (d * d + d) + gru
+    per_step = GatedGraphConv(d, 4, num_edge_types=types)
+    assert per_step.weight.shape == (4, 2 * types, d, d) and per_step.message_bias.shape == (4, 2 * types, d)
+    plain = GatedGraphConv(d, 4, bias=False, num_edge_types=types)
+    assert plain.message_bias is None and plain.rnn.bias_ih is None
+    assert repr(conv) == "GatedGraphConv(6, num_layers=4, share_weights=True, num_edge_types=3)"
+    assert repr(per_step) == "GatedGraphConv(6, num_layers=4, num_edge_types=3)"
+    # without edge types nothing changes: PyG's parameter names, no message bias
+    assert set(GatedGraphConv(d, 4).state_dict()) == set(PyGGatedGraphConv(d, 4).state_dict())
+
+
+def test_edge_type_errors_say_what_to_do():
+    typed = GatedGraphConv(4, 2, num_edge_types=2)
+    x, edge_index = torch.randn(3, 2), torch.tensor([[0, 1], [1, 2]])
+    with pytest.raises(ValueError, match=r"'GatedGraphConv' expected 'edge_type' to be an integer tensor of shape \(2"):
+        typed(x, edge_index)
+    with pytest.raises(ValueError, match=r"'edge_type' values in \[0, 2\) \(num_edge_types=2\) \(got values from 0 to"):
+        typed(x, edge_index, edge_type=torch.tensor([0, 2]))
+    with pytest.raises(ValueError, match=r"'edge_type' to be an integer tensor"):
+        typed(x, edge_index, edge_type=torch.tensor([0.0, 1.0]))
+    with pytest.raises(ValueError, match="'edge_index' to be a \\(2, E\\) tensor when the layer has edge types"):
+        typed(x, adj_t_of(edge_index, 3), edge_type=torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match="no 'edge_type' from a layer built without num_edge_types"):
+        GatedGraphConv(4, 2)(x, edge_index, edge_type=torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match="'num_edge_types' to be an integer >= 1"):
+        GatedGraphConv(4, 2, num_edge_types=0)
