@@ -1,6 +1,6 @@
 """Loading graphs: the bundled Planetoid and TU datasets, networkx graphs, synthetic graphs, node and link splits,
 folds of graphs, neighbour sampling."""
-from gnnlab.data.babi import babi_symbols, load_babi
+from gnnlab.data.babi import babi_split, babi_symbols, load_babi
 from gnnlab.data.digits import load_digits
 from gnnlab.data.link_split import link_split
 from gnnlab.data.neighbor_loader import NeighborLoader
@@ -13,5 +13,5 @@ from gnnlab.data.tu import load_tu
 __all__ = ["load_planetoid", "synthetic_graph", "NeighborLoader", "load_digits", "random_split", "link_split",
            "load_tu", "stratified_folds", "holdout_split",
            "from_networkx", "karate_club", "default_root",
-           "load_babi", "babi_symbols",
+           "load_babi", "babi_symbols", "babi_split",
            "num_classes", "DATASETS"]

@@ -15,11 +15,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch_geometric.data import Data
 
 from gnnlab._catalog import default_root
-from gnnlab.utils.validation import check_choice, describe, fail
+from gnnlab.utils.validation import check_choice, check_positive_int, describe, fail
 
 #: what a question of each task asks for: one of the graph's nodes ("node": tasks 4, 15, 16), a class of the
 #: whole graph ("graph": task 18, true or false) or a sequence of classes ("path": task 19, the directions of
@@ -92,6 +93,47 @@ def babi_symbols(task: int, root: str | os.PathLike | None = None) -> dict[str, 
     return {key: _read_symbols(folder / f"{task}_{stem}.txt") for key, stem in _SYMBOLS.items()}
 
 
+def babi_split(num_train: int = 50, num_val: int = 50, num_stories: int = 1000,
+               seed: int = 1023) -> tuple[list[int], list[int]]:
+    """The stories Li et al. train and validate on: the first ``num_train`` and the next ``num_val`` entries of a
+    random order of the file's ``num_stories`` stories (0-based indices), drawn as the authors' code draws it.
+
+    Their ``babi_data.split_set`` seeds torch7's generator with 1023 and takes ``torch.randperm``: a Mersenne
+    Twister (MT19937, seeded by ``init_genrand``) whose 32-bit draws :math:`u_i` shuffle ``0 .. n-1`` from the
+    front, swapping entry :math:`i` with entry :math:`i + (u_i \bmod (n - i))`. NumPy's legacy ``RandomState``
+    is the same generator with the same seeding, and its stream is frozen, so the order is reproduced exactly:
+    these are the paper's 50 training stories of every task and fold (the same indices for all of them).
+
+    Args:
+        num_train: the training stories.
+        num_val: the validation stories, after them.
+        num_stories: the stories in the file (1,000).
+        seed: the seed of the order (the authors': 1023).
+
+    Example::
+
+        >>> from gnnlab.data import babi_split
+        >>> train, val = babi_split()
+        >>> len(train), len(val), sorted(train)[:5]
+        (50, 50, [6, 41, 59, 67, 69])
+        >>> set(train) & set(val)
+        set()
+    """
+    who = "babi_split"
+    num_stories = check_positive_int(who, "num_stories", num_stories)
+    num_train = check_positive_int(who, "num_train", num_train, minimum=0)
+    num_val = check_positive_int(who, "num_val", num_val, minimum=0)
+    check_positive_int(who, "seed", seed, minimum=0)
+    if num_train + num_val > num_stories:
+        fail(who, f"num_train + num_val at most num_stories={num_stories}", num_train + num_val)
+    draws = np.random.RandomState(seed).randint(0, 2**32, size=num_stories - 1, dtype=np.uint64)
+    order = list(range(num_stories))
+    for i, draw in enumerate(draws.tolist()):
+        j = i + draw % (num_stories - i)
+        order[i], order[j] = order[j], order[i]
+    return order[:num_train], order[num_train:num_train + num_val]
+
+
 def _parse_stories(path: Path) -> list[tuple[list[list[int]], list[tuple[int, list[int]]]]]:
     """The stories of a graphs file: (edges, questions), each question with its line number."""
     stories, edges, questions = [], [], []
@@ -150,7 +192,8 @@ def load_babi(task: int, split: str = "train", root: str | os.PathLike | None = 
     * ``y``: the answer, 0-based: ``(1,)`` the answer node (tasks 4, 15, 16: an index into the graph's own
       nodes) or the class (task 18: 0 true, 1 false); ``(1, L)`` the path's directions (task 19);
     * ``question_type`` (0-based) and ``story``, the 0-based index of the story in the file (a story with
-      several questions gives several graphs; Li et al.'s "50 training examples" are 50 stories).
+      several questions gives several graphs; Li et al.'s "50 training examples" are 50 stories:
+      :func:`babi_split`).
 
     Every id is the file's minus one; :func:`babi_symbols` names them. The files are read from disk only:
     nothing is downloaded; a missing file raises :class:`FileNotFoundError` naming it, a malformed line
@@ -206,4 +249,4 @@ def load_babi(task: int, split: str = "train", root: str | os.PathLike | None = 
     return graphs
 
 
-__all__ = ["load_babi", "babi_symbols", "BABI_TASKS"]
+__all__ = ["load_babi", "babi_symbols", "babi_split", "BABI_TASKS"]

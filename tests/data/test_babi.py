@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from gnnlab.data import babi, babi_symbols, load_babi
+from gnnlab.data import babi, babi_split, babi_symbols, load_babi
 from gnnlab.data.babi import BABI_TASKS
 from gnnlab.data.planetoid import bundled_root
 
@@ -124,3 +124,43 @@ def test_the_bundled_files_are_the_package_data():
     files = [f.relative_to(ROOT / "datasets").as_posix() for f in files if f.is_file()]
     assert len(files) == 51  # 5 files per task and split, for 5 tasks, and PROVENANCE.md
     assert [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []
+
+
+def _mt19937(seed: int):
+    """The Mersenne Twister of Matsumoto & Nishimura (mt19937ar.c: init_genrand, genrand_int32), in plain Python."""
+    state = [seed & 0xFFFFFFFF]
+    for j in range(1, 624):
+        state.append((1812433253 * (state[-1] ^ (state[-1] >> 30)) + j) & 0xFFFFFFFF)
+    index = 624
+    while True:
+        if index == 624:
+            for k in range(624):
+                y = (state[k] & 0x80000000) | (state[(k + 1) % 624] & 0x7FFFFFFF)
+                state[k] = state[(k + 397) % 624] ^ (y >> 1) ^ (0x9908B0DF if y & 1 else 0)
+            index = 0
+        y = state[index]
+        index += 1
+        y ^= y >> 11
+        y ^= (y << 7) & 0x9D2C5680
+        y ^= (y << 15) & 0xEFC60000
+        yield y ^ (y >> 18)
+
+
+def _torch7_randperm(n: int, seed: int) -> list[int]:
+    """torch7's THTensor_(randperm) after torch.manualSeed(seed), 0-based."""
+    draws, order = _mt19937(seed), list(range(n))
+    for i in range(n - 1):
+        z = next(draws) % (n - i)
+        order[i], order[i + z] = order[i + z], order[i]
+    return order
+
+
+def test_the_split_is_the_authors_random_order():
+    assert next(_mt19937(5489)) == 3499211612  # the reference output of mt19937ar.c's default seed
+    order = _torch7_randperm(1000, 1023)
+    train, val = babi_split()
+    assert train == order[:50] and val == order[50:100]
+    assert babi_split(3, 2, num_stories=7, seed=5) == (_torch7_randperm(7, 5)[:3], _torch7_randperm(7, 5)[3:5])
+    assert sorted(babi_split(600, 400)[0] + babi_split(600, 400)[1]) == list(range(1000))
+    with pytest.raises(ValueError, match="'babi_split' expected num_train \\+ num_val at most num_stories=1000"):
+        babi_split(990, 50)

@@ -10,6 +10,7 @@ from torch_geometric import EdgeIndex
 
 from gnnlab.nn.conv.message_passing import MessagePassing
 from gnnlab.nn.functional.sparse import SparseMatrix, is_torch_sparse, spmm
+from gnnlab.nn.linear import Linear
 from gnnlab.utils.validation import check_feature_width, check_positive_int, describe, fail
 
 
@@ -26,22 +27,27 @@ class GatedGraphConv(MessagePassing):
     ``share_weights=True`` (Li et al.) one message matrix :math:`W` and one GRU cell serve every node *and
     every step*, so the parameter count does not depend on ``num_layers``.
 
-    **Edge types** (``num_edge_types=K``, Li et al.'s propagation model, their eq. 3). An edge :math:`j \to i`
-    of type :math:`k` carries a message both ways: :math:`W^{out}_k h_j + b^{out}_k` along it, to :math:`i`,
-    and :math:`W^{in}_k h_i + b^{in}_k` against it, to :math:`j`. Each node aggregates the two directions
-    separately and the GRU reads both halves,
+    **Edge types** (``num_edge_types=K``: Li et al.'s propagation model, their eqs. 3-6). An edge
+    :math:`j \to i` of type :math:`k` carries a message both ways: :math:`W^{out}_k h_j + b^{out}_k` along it, to
+    :math:`i`, and :math:`W^{in}_k h_i + b^{in}_k` against it, to :math:`j`. Each node aggregates the two
+    directions separately and the paper's GRU reads both halves,
 
     .. math::
         a_i^{(t+1)} = \Big[\bigoplus_{j \xrightarrow{k} i} w_{ji} \big(W^{out}_k h_j^{(t)} + b^{out}_k\big)
         \;\Big\Vert\; \bigoplus_{i \xrightarrow{k} j} w_{ij} \big(W^{in}_k h_j^{(t)} + b^{in}_k\big)\Big]
-        \in \mathbb{R}^{2d}, \qquad
-        h_i^{(t+1)} = \operatorname{GRU}\big(a_i^{(t+1)}, h_i^{(t)}\big),
+        \in \mathbb{R}^{2d},
+
+        z = \sigma\big(W^z a + U^z h + b^z\big), \quad r = \sigma\big(W^r a + U^r h + b^r\big), \quad
+        \tilde h = \tanh\big(W a + U (r \odot h) + b\big), \quad
+        h^{(t+1)} = (1 - z) \odot h^{(t)} + z \odot \tilde h,
 
     which is Li et al.'s :math:`a_v = A_v^\top [h_1 \dots h_{|V|}] + b` with :math:`A = [A^{(out)}, A^{(in)}]`.
-    The bias is one vector per type and direction, added to every message as in the authors' code (the paper's
-    single :math:`b` would only shift the GRU's own input bias). The GRU is ``torch.nn.GRUCell`` (input
-    :math:`2d`), whose candidate state is :math:`\tanh(W a + r \odot (U h + b))` where the paper writes
-    :math:`\tanh(W a + U (r \odot h))`: the same gating, PyTorch's (cuDNN's) placement of the reset gate.
+    The message bias is one vector per type and direction, added to every message as in the authors' code (the
+    paper's single :math:`b` would only shift the gates' biases). The update is the paper's GRU, reset gate
+    *inside* the product (:math:`U (r \odot h)`), as the authors' code computes it: ``rnn.gates`` maps
+    :math:`[a, h]` to :math:`[z, r]` and ``rnn.transform`` maps :math:`[a, r \odot h]` to :math:`\tilde h`.
+    (``torch.nn.GRUCell``, which the untyped layer keeps for PyG's sake, writes :math:`r \odot (U h + b)`; on
+    bAbI it trained less reliably: :mod:`gnnlab.experiments.babi`.)
     Inside the message-passing contract each node holds :math:`2K` transformed copies of its state, one per
     (direction, type), and each node receives into two slots, one per direction: :meth:`propagate` runs on that
     graph of :math:`2E` edges, the per-edge path and the fused sparse product alike, and :meth:`message` stays
@@ -52,7 +58,8 @@ class GatedGraphConv(MessagePassing):
         num_layers: number of propagation steps :math:`T`.
         aggr: ``"add"``/``"sum"``, ``"mean"``, ``"max"``, ``"min"`` or ``"mul"`` (with edge types: over each
             direction's messages separately).
-        bias: biases in the GRU cell (and, with edge types, the message biases :math:`b^{out}_k, b^{in}_k`).
+        bias: biases in the GRU cell (and, with edge types, the message biases :math:`b^{out}_k, b^{in}_k`
+            and those of the gates).
         share_weights: one message matrix for all steps (with edge types: one set of :math:`2K`).
         num_edge_types: :math:`K`, the number of edge types; ``None`` (default): untyped edges, PyG's layer.
         **kwargs: ``flow``, ``node_dim`` of :class:`MessagePassing`.
@@ -63,7 +70,7 @@ class GatedGraphConv(MessagePassing):
         ``(d, d)`` when shared. With edge types: ``edge_index: (2, E)`` (a tensor) and ``edge_type: (E,)`` in
         ``[0, K)``; ``weight`` is ``(T, 2K, d, d)`` or ``(2K, d, d)``, entries ``[k]`` for :math:`W^{out}_k`
         and ``[K + k]`` for :math:`W^{in}_k` (applied as ``h @ weight[k]``), ``message_bias`` ``(T, 2K, d)``
-        or ``(2K, d)``, the GRU's input ``2d``.
+        or ``(2K, d)``; ``rnn.gates`` ``(3d → 2d)`` and ``rnn.transform`` ``(3d → d)``.
 
     Example::
 
@@ -107,14 +114,16 @@ class GatedGraphConv(MessagePassing):
             self.message_bias = nn.Parameter(torch.empty(*steps, *copies, out_channels))
         else:
             self.register_parameter("message_bias", None)
-        message_width = out_channels if num_edge_types is None else 2 * out_channels
-        self.rnn = nn.GRUCell(message_width, out_channels, bias=bias)
+        if num_edge_types is None:
+            self.rnn = nn.GRUCell(out_channels, out_channels, bias=bias)
+        else:
+            self.rnn = _PaperGRUCell(2 * out_channels, out_channels, bias=bias)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
         # PyG draws U(-1/sqrt(d), 1/sqrt(d)) for W (a Linear's bound, which the message biases take too); the GRU
-        # cell keeps torch's default initialisation
+        # cells keep their Linear layers' default initialisation
         bound = 1.0 / self.out_channels ** 0.5
         with torch.no_grad():
             self.weight.uniform_(-bound, bound)
@@ -198,3 +207,24 @@ class GatedGraphConv(MessagePassing):
         if self.num_edge_types is not None:
             options += f", num_edge_types={self.num_edge_types}"
         return f"{type(self).__name__}({self.out_channels}, num_layers={self.num_layers}{options})"
+
+
+class _PaperGRUCell(nn.Module):
+    r"""Li et al.'s GRU (their eqs. 4-6, with the authors' biases): :math:`[z, r] = \sigma(L_g([a, h]))`,
+    :math:`\tilde h = \tanh(L_t([a, r \odot h]))`, :math:`h' = (1 - z) \odot h + z \odot \tilde h`; called as
+    ``torch.nn.GRUCell``, ``cell(a, h)``."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
+        super().__init__()
+        self.input_size, self.hidden_size = input_size, hidden_size
+        self.gates = Linear(input_size + hidden_size, 2 * hidden_size, bias=bias)
+        self.transform = Linear(input_size + hidden_size, hidden_size, bias=bias)
+
+    def reset_parameters(self) -> None:
+        self.gates.reset_parameters()
+        self.transform.reset_parameters()
+
+    def forward(self, a: Tensor, h: Tensor) -> Tensor:
+        update, reset = torch.sigmoid(self.gates(torch.cat([a, h], dim=1))).chunk(2, dim=1)
+        candidate = torch.tanh(self.transform(torch.cat([a, reset * h], dim=1)))
+        return h + update * (candidate - h)

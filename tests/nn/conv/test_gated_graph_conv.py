@@ -107,8 +107,8 @@ def _typed_graph(seed: int, num_nodes: int = 7, num_edges: int = 16, num_edge_ty
 
 def dense_typed_reference(conv, x, edge_index, edge_type, edge_weight=None):
     """Li et al.'s propagation with one dense matrix A_k per edge type, A_k[i, j] = weight of j -> i, float64:
-    a_i = [sum_k (A_k (H W_out[k] + b_out[k]))_i || sum_k (A_k^T (H W_in[k] + b_in[k]))_i], then the GRU cell
-    written out (torch's equations), for every step."""
+    a_i = [sum_k (A_k (H W_out[k] + b_out[k]))_i || sum_k (A_k^T (H W_in[k] + b_in[k]))_i], then the paper's GRU
+    (eqs. 4-6) written out, for every step."""
     num_nodes, d, types = x.size(0), conv.out_channels, conv.num_edge_types
     h = torch.cat([x, x.new_zeros(num_nodes, d - x.size(1))], dim=1)
     adjacency = x.new_zeros(types, num_nodes, num_nodes)
@@ -118,7 +118,7 @@ def dense_typed_reference(conv, x, edge_index, edge_type, edge_weight=None):
         adjacency[k, i, j] += 1.0 if edge_weight is None else edge_weight[e]
         count[k, i, j] += 1.0
     into, out_of = count.sum((0, 2)).clamp(min=1), count.sum((0, 1)).clamp(min=1)  # edges per node, per direction
-    w_ih, w_hh, b_ih, b_hh = conv.rnn.weight_ih, conv.rnn.weight_hh, conv.rnn.bias_ih, conv.rnn.bias_hh
+    w_g, b_g, w_t, b_t = conv.rnn.gates.weight, conv.rnn.gates.bias, conv.rnn.transform.weight, conv.rnn.transform.bias
     for step in range(conv.num_layers):
         weight = conv.weight if conv.share_weights else conv.weight[step]
         bias = conv.message_bias if conv.share_weights else conv.message_bias[step]
@@ -127,11 +127,11 @@ def dense_typed_reference(conv, x, edge_index, edge_type, edge_weight=None):
         if conv.aggr == "mean":
             along, against = along / into.view(-1, 1), against / out_of.view(-1, 1)
         a = torch.cat([along, against], dim=1)
-        gi, gh = a @ w_ih.t() + b_ih, h @ w_hh.t() + b_hh
-        r = torch.sigmoid(gi[:, :d] + gh[:, :d])
-        z = torch.sigmoid(gi[:, d:2 * d] + gh[:, d:2 * d])
-        n = torch.tanh(gi[:, 2 * d:] + r * gh[:, 2 * d:])
-        h = (1 - z) * n + z * h
+        # Li et al.'s GRU: z, r from [a, h]; the candidate from [a, r * h] (the reset gate inside the product)
+        z = torch.sigmoid(a @ w_g[:d, :2 * d].t() + h @ w_g[:d, 2 * d:].t() + b_g[:d])
+        r = torch.sigmoid(a @ w_g[d:, :2 * d].t() + h @ w_g[d:, 2 * d:].t() + b_g[d:])
+        candidate = torch.tanh(a @ w_t[:, :2 * d].t() + (r * h) @ w_t[:, 2 * d:].t() + b_t)
+        h = (1 - z) * h + z * candidate
     return h
 
 
@@ -159,7 +159,7 @@ def test_edge_types_match_a_dense_reference_with_gradients(share_weights, aggr, 
         lambda x: dense_typed_reference(conv, x, edge_index, edge_type, weight), conv, x)
     # 1e-7: the fused mean's 1/degree coefficients of an unweighted graph are float32 (gnnlab's SparseMatrix)
     torch.testing.assert_close(out, expected, atol=1e-7, rtol=0)
-    for grad, expected_grad in zip(grads, expected_grads):  # x, weight, message_bias, the GRU's four
+    for grad, expected_grad in zip(grads, expected_grads):  # x, weight, message_bias, the GRU's four tensors
         torch.testing.assert_close(grad, expected_grad, atol=1e-7, rtol=0)
 
 
@@ -197,15 +197,15 @@ def test_edge_types_flow_and_permutation():
 def test_edge_type_parameters_and_repr():
     d, types = 6, 3
     conv = GatedGraphConv(d, 4, share_weights=True, num_edge_types=types)
-    gru = 3 * d * (2 * d) + 3 * d * d + 2 * 3 * d
+    gru = 3 * d * (3 * d) + 3 * d
     assert dict((name, tuple(p.shape)) for name, p in conv.named_parameters()) == {
-        "weight": (2 * types, d, d), "message_bias": (2 * types, d), "rnn.weight_ih": (3 * d, 2 * d),
-        "rnn.weight_hh": (3 * d, d), "rnn.bias_ih": (3 * d,), "rnn.bias_hh": (3 * d,)}
+        "weight": (2 * types, d, d), "message_bias": (2 * types, d), "rnn.gates.weight": (2 * d, 3 * d),
+        "rnn.gates.bias": (2 * d,), "rnn.transform.weight": (d, 3 * d), "rnn.transform.bias": (d,)}
     assert sum(p.numel() for p in conv.parameters()) == 2 * types * (d * d + d) + gru
     per_step = GatedGraphConv(d, 4, num_edge_types=types)
     assert per_step.weight.shape == (4, 2 * types, d, d) and per_step.message_bias.shape == (4, 2 * types, d)
     plain = GatedGraphConv(d, 4, bias=False, num_edge_types=types)
-    assert plain.message_bias is None and plain.rnn.bias_ih is None
+    assert plain.message_bias is None and plain.rnn.gates.bias is None and plain.rnn.transform.bias is None
     assert repr(conv) == "GatedGraphConv(6, num_layers=4, share_weights=True, num_edge_types=3)"
     assert repr(per_step) == "GatedGraphConv(6, num_layers=4, num_edge_types=3)"
     # without edge types nothing changes: PyG's parameter names, no message bias
