@@ -118,6 +118,27 @@ def bundled_root() -> Path:
         ) from None
 
 
+def data_origin(root: object, subfolder: str = "") -> str:
+    """Where a loader looked, for its missing-file message: the ``root`` argument, ``$GNNLAB_DATA``, or the
+    files bundled with gnnlab.
+
+    Args:
+        root: the loader's ``root`` argument (``None``: the default folder).
+        subfolder: the folder under ``$GNNLAB_DATA`` the loader reads (``"TU"``), if any.
+
+    Example::
+
+        >>> from gnnlab._catalog import data_origin
+        >>> data_origin("/data")
+        "argument 'root'"
+    """
+    if root is not None:
+        return "argument 'root'"
+    if os.environ.get("GNNLAB_DATA"):
+        return "$GNNLAB_DATA" + (f"/{subfolder}" if subfolder else "")
+    return "the files bundled with gnnlab: reinstall gnnlab"
+
+
 def default_root() -> Path:
     """Where datasets live: ``$GNNLAB_DATA`` if set, else the files bundled with gnnlab (:func:`bundled_root`).
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
-from gnnlab._catalog import default_root
+from gnnlab._catalog import data_origin, default_root
 from gnnlab.utils.validation import check_choice, check_positive_int, describe, fail
 
 #: what a question of each task asks for: one of the graph's nodes ("node": tasks 4, 15, 16), a class of the
@@ -47,8 +47,7 @@ def _folder(who: str, root: str | os.PathLike | None, split: str, names: list[st
     folder = root_path / BABI_FOLDER / split
     missing = [name for name in names if not (folder / name).is_file()]
     if missing:
-        where = ("argument 'root'" if root is not None else "$GNNLAB_DATA" if os.environ.get("GNNLAB_DATA")
-                 else "the files bundled with gnnlab: reinstall gnnlab")
+        where = data_origin(root)
         fail(who, f"the bAbI files in '{folder}' ({where}); copy them there from gnnlab's datasets/bAbI/ "
              f"(bundled in the package under gnnlab/datasets/bAbI/) or take them from {_SOURCE} (gnnlab never "
              f"downloads)", f"missing {', '.join(missing)}", FileNotFoundError)

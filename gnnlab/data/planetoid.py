@@ -15,7 +15,7 @@ from torch_geometric.io.planetoid import read_file
 from torch_geometric.transforms import NormalizeFeatures
 
 # the names and the folders are plain data the command line reads too (without importing PyTorch)
-from gnnlab._catalog import DATASETS, PLANETOID_SOURCE, bundled_root, default_root, raw_file_names
+from gnnlab._catalog import DATASETS, PLANETOID_SOURCE, bundled_root, data_origin, default_root, raw_file_names
 from gnnlab.data.split import random_split
 from gnnlab.utils.validation import check_choice, describe, fail
 
@@ -104,8 +104,7 @@ def load_planetoid(
     raw_dir = root_path / canonical / "raw"
     missing = [f for f in raw_file_names(canonical) if not (raw_dir / f).is_file()]
     if missing:
-        where = ("argument 'root'" if root is not None else "$GNNLAB_DATA" if os.environ.get("GNNLAB_DATA")
-                 else "the files bundled with gnnlab: reinstall gnnlab")
+        where = data_origin(root)
         fail(who, f"the Planetoid raw files of {canonical} in '{raw_dir}' ({where}); copy them there from "
              f"gnnlab's datasets/{canonical}/raw/ (bundled in the package under gnnlab/datasets/) or download "
              f"them from {_SOURCE} (gnnlab never downloads)", f"missing {', '.join(missing)}", FileNotFoundError)

@@ -12,7 +12,7 @@ from pathlib import Path
 from torch_geometric.data import InMemoryDataset
 from torch_geometric.io import read_tu_data
 
-from gnnlab._catalog import TU_DATASETS, TU_PARTS, TU_SOURCE, default_root
+from gnnlab._catalog import TU_DATASETS, TU_PARTS, TU_SOURCE, data_origin, default_root
 from gnnlab.utils.validation import describe, fail
 
 
@@ -90,8 +90,7 @@ def load_tu(name: str, root: str | os.PathLike | None = None, use_node_attr: boo
     raw_dir = tu_root(root) / canonical / "raw"
     missing = [f"{canonical}_{part}.txt" for part in TU_PARTS if not (raw_dir / f"{canonical}_{part}.txt").is_file()]
     if missing:
-        where = ("argument 'root'" if root is not None else "$GNNLAB_DATA/TU" if os.environ.get("GNNLAB_DATA")
-                 else "the files bundled with gnnlab: reinstall gnnlab")
+        where = data_origin(root, "TU")
         fail(who, f"the TU files of {canonical} in '{raw_dir}' ({where}); copy them there from gnnlab's "
              f"datasets/TU/{canonical}/raw/ (bundled in the package under gnnlab/datasets/) or download them from "
              f"{TU_SOURCE} (gnnlab never downloads)", f"missing {', '.join(missing)}", FileNotFoundError)
