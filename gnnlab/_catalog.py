@@ -40,6 +40,10 @@ TU_SOURCE = "https://chrsmrrs.github.io/datasets/docs/datasets/"
 #: the files every TU dataset has, ``<NAME>_<part>.txt``
 TU_PARTS = ("A", "graph_indicator", "graph_labels")
 
+#: the bAbI tasks of Li et al.'s Table 1 that a single output answers (``gnnlab babi``; task 19 needs their sequence
+#: model, GGS-NN)
+BABI_TRAINABLE_TASKS = (4, 15, 16, 18)
+
 PLANETOID_SOURCE = "https://github.com/kimiyoung/planetoid/tree/master/data"
 #: the eight raw files of a Planetoid dataset are ``ind.<name>.<part>``
 PLANETOID_PARTS = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")

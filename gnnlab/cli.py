@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 # plain data: building the parser imports neither PyTorch nor the library (gnnlab --help stays fast)
-from gnnlab._catalog import DATASETS, GNN_MODELS, TASKS
+from gnnlab._catalog import BABI_TRAINABLE_TASKS, DATASETS, GNN_MODELS, TASKS
 
 #: ``gnnlab train --dataset synthetic``'s default size
 SYNTHETIC_NODES = 100_000
@@ -90,10 +90,10 @@ def _train_data(args: argparse.Namespace) -> tuple:
 
 def _train_config(args: argparse.Namespace) -> dict:
     """The model's config (``configs/node/<model>.toml``) with ``--set`` and ``--epochs`` applied."""
-    from gnnlab.experiments.config import load_config, parse_overrides
+    from gnnlab.experiments.config import for_dataset, load_config, parse_overrides
 
     overrides = parse_overrides(args.set, methods=[args.model], default_method=args.model)
-    config = load_config(args.model, overrides=overrides)
+    config = for_dataset(load_config(args.model, overrides=overrides), args.dataset)
     if args.epochs is not None:
         config["train"]["epochs"] = args.epochs
     return config
@@ -205,6 +205,24 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _babi(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gnnlab.experiments import parse_overrides
+    from gnnlab.experiments.babi import format_babi, run_babi
+    from gnnlab.utils.io import atomic_write
+
+    overrides = parse_overrides(args.set, task="babi")
+    results = run_babi(tasks=args.tasks, num_train=args.num_train, seeds=range(args.seeds), overrides=overrides,
+                       quick=args.quick, out=args.out, verbose=not args.quiet)
+    table = format_babi(results)
+    print(table)
+    with atomic_write(Path(args.out) / "table.md") as handle:
+        handle.write(table + "\n")
+    print(f"results in {args.out}: table.md, babi.json")
+    return 0
+
+
 def _add_datasets_command(commands) -> None:
 
     from gnnlab._catalog import TU_DATASETS
@@ -235,7 +253,8 @@ def _add_compare_command(commands) -> None:
                          help="what to predict: " + "; ".join(f"{name}: {task.description}"
                                                              for name, task in TASKS.items()) + " (default: node)")
     compare.add_argument("--datasets", nargs="+", default=None, type=str.lower, metavar="NAME",
-                         help=f"datasets of the task (default: all; graph: mutag proteins; {listing('datasets')})")
+                         help=f"datasets of the task (default: all of node and link; graph: mutag proteins; "
+                              f"{listing('datasets')})")
     compare.add_argument("--methods", nargs="+", default=None, type=str.lower, metavar="METHOD",
                          help=f"methods of the task (default: all; {listing('methods')})")
     compare.add_argument("--split", default=None,
@@ -305,6 +324,27 @@ def _add_embed_command(commands) -> None:
     embed.set_defaults(handler=_embed, parser=embed)
 
 
+def _add_babi_command(commands) -> None:
+    babi = commands.add_parser(
+        "babi", help="the gated GNN on bAbI tasks 4, 15, 16 and 18 (Li et al. 2016)",
+        description="Train the gated GNN on bAbI tasks as Li et al. (ICLR 2016, Table 1): the authors' 50 training "
+                    "stories, one model per question type, test accuracy on the 1,000 test stories beside the "
+                    "paper's. Writes table.md and babi.json (every run's figures) to --out. The settings are the "
+                    "TOML files in gnnlab/experiments/configs/babi/.")
+    babi.add_argument("--tasks", type=int, nargs="+", default=list(BABI_TRAINABLE_TASKS), choices=BABI_TRAINABLE_TASKS,
+                      metavar="TASK", help=f"any of {', '.join(map(str, BABI_TRAINABLE_TASKS))} (default: all)")
+    babi.add_argument("--seeds", type=_positive, default=1,
+                      help="runs per task and question type, seeds 0, 1, ... (default: 1)")
+    babi.add_argument("--num-train", type=_positive, default=50,
+                      help="training stories, the first of the authors' random order (default: 50, the paper's)")
+    babi.add_argument("--set", action="append", default=[], metavar="CONFIG.KEY=VALUE",
+                      help="override a config value, typed like the TOML's own (repeatable): --set babi15.lr=0.01")
+    babi.add_argument("--out", default="results/babi", help="folder of the results (default: results/babi)")
+    babi.add_argument("--quick", action="store_true", help="5 updates per model: a smoke test, not a result")
+    babi.add_argument("--quiet", action="store_true", help="no progress bar")
+    babi.set_defaults(handler=_babi, parser=babi)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gnnlab", description="Graph neural networks and random-walk embeddings, compared.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -312,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare_command(commands)
     _add_train_command(commands)
     _add_embed_command(commands)
+    _add_babi_command(commands)
     return parser
 
 

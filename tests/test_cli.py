@@ -31,7 +31,8 @@ def test_datasets_table(capsys):
     assert "| IMDB-BINARY | 1000 | 19773 | 193062 | degree | 2 | found |" in out
 
 
-@pytest.mark.parametrize("argv", [["train", "gxn"], ["embed", "node2vec", "--out", "x.npy", "--p", "0"]])
+@pytest.mark.parametrize("argv", [["train", "gxn"], ["embed", "node2vec", "--out", "x.npy", "--p", "0"],
+                                  ["babi", "--tasks", "19"], ["babi", "--set", "babi4.nope=1"]])
 def test_errors_are_one_line_exit_2(argv, capsys):
     try:
         code = main(argv)
@@ -95,7 +96,8 @@ def test_compare_task_option(capsys):
     assert "--task {node" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["compare", "--help"], ["train", "--help"], ["datasets"]])
+@pytest.mark.parametrize("argv", [["--help"], ["compare", "--help"], ["train", "--help"], ["babi", "--help"],
+                                  ["datasets"]])
 def test_help_and_datasets_do_not_load_torch(argv):
     # the parser is built from gnnlab._catalog (plain data); PyTorch alone takes seconds to import
     code = ("import sys, runpy\nsys.argv = ['gnnlab', *sys.argv[1:]]\ntry:\n    runpy.run_module('gnnlab', "
@@ -128,6 +130,8 @@ def test_the_catalog_describes_what_the_library_loads_and_runs():
         assert tuple(plot for plot, _ in task.plots) == info.plots, name
         assert (task.default_datasets, task.default_seeds, task.seed_name) == (
             info.default_datasets, info.default_seeds, info.seed_name), name
+    from gnnlab.data.babi import BABI_TASKS
+    assert all(BABI_TASKS[task][0] in ("node", "graph") for task in _catalog.BABI_TRAINABLE_TASKS)
     for name, size in _catalog.TU_SIZES.items():  # tests/data/test_tu.py checks them against the loaded graphs
         assert set(size) == {"graphs", "nodes", "edges", "classes", "features"}, name
 
@@ -140,3 +144,15 @@ def test_datasets_says_which_files_are_missing(tmp_path, monkeypatch, capsys):
     assert f"missing 8 of the 8 Planetoid files in {tmp_path / 'Cora' / 'raw'}" in captured.err
     assert "| MUTAG | 188 | 3371 | 7442 | 7 | 2 | missing 3 |" in captured.out
     assert f"{tmp_path / 'TU' / 'MUTAG' / 'raw'}" in captured.err
+
+
+def test_babi_writes_its_table_and_runs(tmp_path, capsys):
+    out = tmp_path / "babi"
+    assert main(["babi", "--tasks", "4", "--quick", "--quiet", "--num-train", "5", "--set", "babi4.lr=0.02",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "| bAbI task | test accuracy (%) | Li et al. (%)" in printed and "| 4 | " in printed
+    assert f"results in {out}: table.md, babi.json" in printed
+    runs = json.loads((out / "babi.json").read_text())["4"]
+    assert runs["num_train_stories"] == 5 and runs["config"]["train"]["lr"] == 0.02 and list(runs["seeds"]) == ["0"]
+    assert (out / "table.md").read_text() == printed.split("\nresults in")[0].rstrip("\n") + "\n"

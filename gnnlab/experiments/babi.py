@@ -35,6 +35,7 @@ from torch import nn
 from torch_geometric.data import Batch, Data
 from tqdm.auto import tqdm
 
+from gnnlab._catalog import BABI_TRAINABLE_TASKS
 from gnnlab.data.babi import BABI_TASKS, babi_split, babi_symbols, load_babi
 from gnnlab.experiments.config import load_config, load_published
 from gnnlab.nn.models.gated_graph_classifier import GatedGraphClassifier
@@ -47,7 +48,7 @@ from gnnlab.utils.validation import check_positive_int, describe, fail
 LOG = logging.getLogger(__name__)
 
 #: the tasks of Li et al.'s Table 1 that a single output answers (task 19 needs their sequence model, GGS-NN)
-TRAINABLE_TASKS = (4, 15, 16, 18)
+TRAINABLE_TASKS = BABI_TRAINABLE_TASKS
 #: the number of test questions per forward pass (evaluation only: the result does not depend on it)
 EVAL_BATCH = 1000
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from gnnlab.experiments.config import load_config, resolve_config
+from gnnlab.experiments.config import DATASETS_TABLE, for_dataset, load_config, resolve_config
 from gnnlab.experiments.methods import check_config
 from gnnlab.experiments.report import write_report
 from gnnlab.experiments.task import TASKS, Task
@@ -107,10 +107,17 @@ class Comparison:
             config = load_config(method, self.quick, self.task.name, self.overrides)
         else:
             config = resolve_config(given[method], method, self.quick, self.overrides)
-        # every key against the signature it feeds, now rather than when the method's turn comes
+        # every key against the signature it feeds, now rather than when the method's turn comes, and on every
+        # dataset the config changes something for
+        changed = config.get(DATASETS_TABLE, {})
+        for dataset in changed:
+            if dataset not in self.task.datasets:
+                fail(method, f"[{DATASETS_TABLE}.<name>] tables of datasets of task '{self.task.name}' "
+                     f"({', '.join(self.task.datasets)})", repr(dataset))
         schema = getattr(self.task.methods[method], "schema", None)
         if schema is not None:
-            check_config(method, config, schema())
+            for dataset in (None, *changed):
+                check_config(method, for_dataset(config, dataset), schema())
         return config
 
     def _prepare_folder(self) -> None:
@@ -215,7 +222,8 @@ class Comparison:
             data_key = (dataset, seed if self.task.splits[split] else 0)
             if data_key not in data_cache:
                 data_cache[data_key] = self.task.load_data(dataset, split, data_key[1])
-            result = self.task.methods[method](data_cache[data_key], self.configs[method], seed, self.device, False)
+            config = for_dataset(self.configs[method], dataset)
+            result = self.task.methods[method](data_cache[data_key], config, seed, self.device, False)
             self.rows.append(self._row(method, dataset, seed, result))
             for folder, array in (("embeddings", result.embedding), ("predictions", result.predictions)):
                 if array is not None and seed == 0:

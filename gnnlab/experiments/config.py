@@ -6,6 +6,10 @@
 with :mod:`importlib.resources`, so an installed wheel finds them wherever it is run from. They are the one
 source of these numbers: ``gnnlab compare``, ``gnnlab train`` and the scripts in ``experiments/`` all read them,
 and a run changes them without editing files through *overrides* (``--set gcn.hidden_channels=64``).
+
+A setting that differs on one dataset (a paper's PubMed or NCI1 values) lives in the same file, as a table
+``[datasets.<dataset>.<table>]`` whose keys replace the base table's on that dataset (:func:`for_dataset`);
+``--quick`` and the overrides reach those keys too.
 """
 from __future__ import annotations
 
@@ -30,6 +34,38 @@ QUICK = {"epochs": 5, "walks_per_node": 1, "walk_length": 10, "pairs_per_node": 
 #: the parsed files, by path and the file's size and modification time: a run reads each file once (the
 #: command line types its --set values from it, the comparison then loads it), and an edited file is read again
 _PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
+#: the table of a method's config holding its per-dataset changes, ``[datasets.<dataset>.<table>]``
+DATASETS_TABLE = "datasets"
+
+
+def _tables(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The base tables of ``config`` (``model``, ``train``, ``grid``...), without the per-dataset changes."""
+    return {name: table for name, table in config.items() if name != DATASETS_TABLE}
+
+
+def for_dataset(config: Mapping[str, Any], dataset: str | None) -> dict[str, Any]:
+    """The config a method runs with on ``dataset``: the base tables, with the keys of
+    ``[datasets.<dataset>.<table>]`` replacing (or adding to) theirs, and no ``datasets`` table.
+
+    Args:
+        config: a method's config, as :func:`load_config` returns it; not modified.
+        dataset: the dataset's name, as the task spells it (``"nci1"``, ``"pubmed"``); ``None``: the base tables.
+
+    Example::
+
+        >>> from gnnlab.experiments.config import for_dataset
+        >>> config = {"train": {"epochs": 100, "lr": 0.01}, "datasets": {"nci1": {"train": {"epochs": 350}}}}
+        >>> for_dataset(config, "nci1")
+        {'train': {'epochs': 350, 'lr': 0.01}}
+        >>> for_dataset(config, "mutag")
+        {'train': {'epochs': 100, 'lr': 0.01}}
+    """
+    merged = {name: dict(table) for name, table in _tables(config).items()}
+    for name, table in (config.get(DATASETS_TABLE, {}).get(dataset, {}) if dataset is not None else {}).items():
+        merged.setdefault(name, {}).update(table)
+    return copy.deepcopy(merged)
 
 
 def _read(entry: Any) -> dict[str, Any]:
@@ -122,11 +158,24 @@ def resolve_config(config: Mapping[str, Mapping[str, Any]], method: str, quick: 
         >>> resolve_config(config, "gcn", overrides={"gcn.epochs": 10, "gat.epochs": 1})
         {'model': {'hidden_channels': 16}, 'train': {'epochs': 10, 'early_stopping': 100}}
     """
-    # a smoke test selects no model: the [grid] table (graph classification's) is dropped, [model]/[train] stay
-    config = {name: {key: QUICK.get(key, value) if quick else value for key, value in table.items()}
-              for name, table in config.items() if not (quick and name == "grid")}
+    def shrunk(tables: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        # a smoke test selects no model: the [grid] table (graph classification's) is dropped, [model]/[train] stay
+        return {name: {key: QUICK.get(key, value) if quick else value for key, value in table.items()}
+                for name, table in tables.items() if not (quick and name == "grid")}
+
+    def kept(tables: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        return {name: {key: value for key, value in table.items() if value is not None}
+                for name, table in tables.items()}
+
+    per_dataset = config.get(DATASETS_TABLE, {})
+    config = shrunk(_tables(config))
+    if per_dataset:
+        config[DATASETS_TABLE] = {dataset: shrunk(tables) for dataset, tables in per_dataset.items()}
     config = apply_overrides(config, method, overrides or {})
-    return {name: {key: value for key, value in table.items() if value is not None} for name, table in config.items()}
+    resolved = kept(_tables(config))
+    if per_dataset:
+        resolved[DATASETS_TABLE] = {dataset: kept(tables) for dataset, tables in config[DATASETS_TABLE].items()}
+    return resolved
 
 
 def load_published(task: str = "node") -> dict[str, Any]:
@@ -179,14 +228,19 @@ def apply_overrides(config: dict[str, Any], method: str, overrides: Mapping[str,
             continue
         table, key = _locate(config, method, key)
         config[table][key] = copy.deepcopy(value)
+        # an override is the run's value on every dataset, also where the file changes it for one
+        for tables in config.get(DATASETS_TABLE, {}).values():
+            if key in tables.get(table, {}):
+                tables[table][key] = copy.deepcopy(value)
     return config
 
 
 def _locate(config: dict[str, Any], method: str, key: str) -> tuple[str, str]:
     """The table holding ``key`` (``key`` alone or ``table.key``) in ``method``'s config."""
-    valid = [f"{table}.{name}" for table, values in config.items() for name in values]
+    tables = _tables(config)
+    valid = [f"{table}.{name}" for table, values in tables.items() for name in values]
     table, _, name = key.rpartition(".")
-    owners = [t for t, values in config.items() if name in values and table in ("", t)]
+    owners = [t for t, values in tables.items() if name in values and table in ("", t)]
     if len(owners) == 1:
         return owners[0], name
     got = f"'{method}.{key}'" + (" (in several tables: name one, as 'method.table.key')" if owners else "")
@@ -236,7 +290,10 @@ def parse_overrides(assignments: Iterable[str], task: str = "node",
                  repr(method))
         config = load_config(method, task=task)
         table, name = _locate(config, method, key)
-        overrides[f"{method}.{name}"] = _typed(text.strip(), config[table][name], f"{method}.{name}")
+        # the table stays in the key where another table has the same name (a [grid] list beside its [model] value)
+        unique = sum(name in values for values in _tables(config).values()) == 1
+        target = f"{method}.{name}" if unique else f"{method}.{table}.{name}"
+        overrides[target] = _typed(text.strip(), config[table][name], target)
     return overrides
 
 

@@ -9,6 +9,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
+import pytest
+
 from gnnlab.experiments import NODE, load_config, load_published
 from gnnlab.experiments.config import config_methods
 
@@ -88,3 +90,77 @@ def test_a_run_reads_each_config_file_once_and_an_edited_file_again(tmp_path, mo
     copy.write_text("[model]\nhidden_channels = 32\n")
     os.utime(copy, ns=(1, 10**18))
     assert config_module._read(copy)["model"]["hidden_channels"] == 32
+
+
+PER_DATASET = {"model": {"hidden_channels": 32}, "train": {"epochs": 100, "lr": 0.01},
+               "grid": {"hidden_channels": [32, 64]},
+               "datasets": {"nci1": {"train": {"epochs": 350, "batch_size": 128}, "grid": {"hidden_channels": [64]}},
+                            "mutag": {"model": {"dropout": 0.0}}}}
+
+
+def test_a_dataset_table_replaces_and_adds_keys_on_that_dataset_only():
+    from gnnlab.experiments import for_dataset
+
+    nci1 = for_dataset(PER_DATASET, "nci1")
+    assert nci1 == {"model": {"hidden_channels": 32}, "train": {"epochs": 350, "lr": 0.01, "batch_size": 128},
+                    "grid": {"hidden_channels": [64]}}
+    assert for_dataset(PER_DATASET, "mutag")["model"] == {"hidden_channels": 32, "dropout": 0.0}
+    assert for_dataset(PER_DATASET, "proteins") == for_dataset(PER_DATASET, None) == {
+        name: table for name, table in PER_DATASET.items() if name != "datasets"}
+    nci1["train"]["epochs"] = 1  # a copy: the config is left as it was
+    assert PER_DATASET["datasets"]["nci1"]["train"]["epochs"] == 350 and PER_DATASET["train"]["epochs"] == 100
+
+
+def test_quick_and_overrides_reach_the_dataset_tables():
+    from gnnlab.experiments.config import for_dataset, resolve_config
+
+    quick = resolve_config(PER_DATASET, "gin", quick=True)
+    assert "grid" not in for_dataset(quick, "nci1") and for_dataset(quick, "nci1")["train"]["epochs"] == 5
+    assert for_dataset(quick, "nci1")["train"]["batch_size"] == 128
+    # an override is the run's value everywhere, also where a dataset table changes it
+    both = resolve_config(PER_DATASET, "gin", overrides={"gin.epochs": 7, "gin.grid.hidden_channels": [16]})
+    for dataset in ("nci1", "mutag"):
+        assert for_dataset(both, dataset)["train"]["epochs"] == 7
+        assert for_dataset(both, dataset)["grid"] == {"hidden_channels": [16]}
+    assert PER_DATASET["train"]["epochs"] == 100
+
+
+def test_a_key_of_two_tables_keeps_its_table_from_the_command_line_to_the_config():
+    from gnnlab.experiments import parse_overrides
+
+    # gin's [model] and [grid] both have hidden_channels: naming the table picks one, and it stays picked
+    overrides = parse_overrides(["gin.grid.hidden_channels=[64]", "gin.model.hidden_channels=16", "gin.epochs=3"],
+                                task="graph")
+    assert overrides == {"gin.grid.hidden_channels": [64], "gin.model.hidden_channels": 16, "gin.epochs": 3}
+    config = load_config("gin", task="graph", overrides=overrides)
+    assert config["grid"]["hidden_channels"] == [64] and config["model"]["hidden_channels"] == 16
+    with pytest.raises(ValueError, match="in several tables: name one"):
+        parse_overrides(["gin.hidden_channels=64"], task="graph")
+
+
+def test_a_comparison_runs_each_dataset_with_its_config_and_refuses_a_wrong_table(tmp_path):
+    from torch_geometric.data import Data
+
+    from gnnlab.experiments import Comparison, MethodResult, Task
+
+    seen = {}
+
+    def run(data, config, seed, device, verbose):
+        seen[data.name] = config
+        return MethodResult({"score": config["train"]["epochs"]}, 0.0, "cpu")
+
+    run.schema = lambda: {"model": ["hidden_channels", "dropout"], "train": ["epochs", "lr", "batch_size"],
+                          "grid": None}
+    task = Task(name="toy", description="toy", methods={"a": run}, datasets={"nci1": "NCI1", "mutag": "MUTAG"},
+                load_data=lambda dataset, split, seed: Data(name=dataset), splits={"fixed": False},
+                metrics={"score": "score"}, plots=())
+    Comparison(["a"], ["nci1", "mutag"], seeds=1, out_dir=tmp_path, task=task, configs={"a": PER_DATASET},
+               verbose=False).run()
+    assert seen["nci1"]["train"]["epochs"] == 350 and seen["mutag"]["model"]["dropout"] == 0.0
+    assert "datasets" not in seen["nci1"] and seen["mutag"]["train"]["epochs"] == 100
+    wrong_dataset = {**PER_DATASET, "datasets": {"nci": {"train": {"epochs": 1}}}}
+    with pytest.raises(ValueError, match=r"\[datasets.<name>\] tables of datasets of task 'toy' .*\(got 'nci'\)"):
+        Comparison(["a"], ["nci1"], out_dir=tmp_path, run_name="w", task=task, configs={"a": wrong_dataset})
+    wrong_key = {**PER_DATASET, "datasets": {"nci1": {"train": {"epoch": 1}}}}
+    with pytest.raises(ValueError, match=r"\[train\] keys from .* \(got epoch\)"):
+        Comparison(["a"], ["nci1"], out_dir=tmp_path, run_name="k", task=task, configs={"a": wrong_key})

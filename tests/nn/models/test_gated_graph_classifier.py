@@ -35,13 +35,20 @@ def reference(model, x, edge_index, edge_type, batch, num_graphs):
                 joined = torch.cat([h[v], x[v]])
                 total = total + torch.sigmoid(gate.weight @ joined + gate.bias) * \
                     torch.tanh(transform.weight @ joined + transform.bias)
-        graphs.append(model.lin.weight @ torch.tanh(total) + model.lin.bias)
+        out = torch.tanh(total)
+        linears = [layer for layer in model.head if not isinstance(layer, torch.nn.Tanh)]
+        for layer in linears[:-1]:
+            out = torch.tanh(layer.weight @ out + layer.bias)
+        graphs.append(linears[-1].weight @ out + linears[-1].bias)
     return torch.stack(graphs)
 
 
-def test_matches_the_reference_with_gradients():
+@pytest.mark.parametrize("head_layers", [1, 2, 3])
+def test_matches_the_reference_with_gradients(head_layers):
     torch.manual_seed(0)
-    model = GatedGraphClassifier(2, 2, hidden_channels=3, num_edge_types=2, num_layers=4).double()
+    model = GatedGraphClassifier(2, 2, hidden_channels=3, num_edge_types=2, num_layers=4,
+                                 head_layers=head_layers).double()
+    assert len(model.head) == 2 * head_layers - 1
     x, edge_index, edge_type, batch = _graphs(1)
     out = model(x, edge_index, edge_type, batch, size=4)  # graph 3 has no nodes: the bias alone
     expected = reference(model, x, edge_index, edge_type, batch, 4)
@@ -78,7 +85,7 @@ def test_the_output_depends_on_the_annotations_and_the_edge_types():
 def test_structure_repr_and_errors():
     model = GatedGraphClassifier(2, 2, hidden_channels=3, num_edge_types=1)
     assert repr(model) == "GatedGraphClassifier(2, 2, hidden_channels=3, num_edge_types=1, num_layers=5)"
-    assert model.conv.share_weights and model.readout.out_channels == 3 and model.lin.out_channels == 2
+    assert model.conv.share_weights and model.readout.out_channels == 3 and model.head[-1].out_channels == 2 and len(model.head) == 3
     with pytest.raises(ValueError, match="'GatedGraphClassifier' expected 'out_channels' to be an integer >= 1"):
         GatedGraphClassifier(2, 0, hidden_channels=3, num_edge_types=1)
     with pytest.raises(ValueError, match="'GatedGraphClassifier' expected 'x' with 2 features per node"):
