@@ -7,7 +7,7 @@ import torch
 
 from gnnlab.data import stratified_folds
 from gnnlab.experiments import GRAPH, Comparison, graph_methods, load_config, load_published
-from gnnlab.experiments.config import config_methods
+from gnnlab.experiments.config import config_methods, for_dataset
 from gnnlab.experiments.graph_methods import NUM_FOLDS, graph_fold, grid_points
 
 
@@ -51,15 +51,16 @@ def test_grid_points():
         grid_points("m", {"model": {"a": 1}, "grid": {"a": []}})
 
 
-def test_every_method_has_a_config_that_its_schema_accepts():
+def test_every_method_has_a_config_that_its_schema_accepts(tmp_path):
     assert config_methods("graph") == sorted(GRAPH.methods)
     for method in GRAPH.methods:
         for quick in (False, True):
             config = load_config(method, quick=quick, task="graph")
-            Comparison([method], ["mutag"], seeds=1, task="graph", quick=quick, out_dir="/tmp/unused-graph-check",
-                       verbose=False)  # checks the config against the method's schema
-            points = grid_points(method, config)
-            assert len(points) >= (1 if quick else 2), method  # a real run selects; --quick does not
+            Comparison([method], ["mutag"], seeds=1, task="graph", quick=quick, out_dir=tmp_path,
+                       verbose=False)  # checks the config (and its per-dataset tables) against the method's schema
+            for dataset in GRAPH.datasets:
+                points = grid_points(method, for_dataset(config, dataset))
+                assert len(points) >= (1 if quick else 2), (method, dataset)  # a real run selects; --quick not
     published = load_published("graph")
     assert published["proteins"]["gin"]["accuracy"] == 73.3 and published["nci1"]["baseline"]["accuracy"] == 69.8
 
