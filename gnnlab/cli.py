@@ -20,11 +20,29 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+#: the files column of ``gnnlab datasets`` for a PubMed ``ind.pubmed.allx`` that is not the release, and the note
+#: under the tables
+_ALLX_NOTES = {
+    "rebuilt": ("found (rebuilt allx)", "is gnnlab's faithful rebuild of the released file (values within 5e-7 of "
+                "the released ones; datasets/PubMed/PROVENANCE.md); load_planetoid reads the released file too"),
+    "unknown": ("found (allx: not the release)", "is neither the Planetoid release nor gnnlab's rebuild of it (its "
+                "sha256 matches neither)"),
+}
+
+
 def _datasets(args: argparse.Namespace) -> int:
-    from gnnlab._catalog import DATASET_SIZES, TU_DATASETS, TU_PARTS, TU_SIZES, default_root, raw_file_names
+    from gnnlab._catalog import (
+        DATASET_SIZES,
+        TU_DATASETS,
+        TU_PARTS,
+        TU_SIZES,
+        default_root,
+        raw_file_names,
+        rebuilt_allx,
+    )
 
     root = default_root()
-    missing = []
+    missing, notes = [], []
     planetoid = [name for name in args.datasets if name in DATASETS]
     if planetoid:
         print("| dataset | nodes | edges | features | classes | train/val/test | files |")
@@ -33,8 +51,11 @@ def _datasets(args: argparse.Namespace) -> int:
         size, folder = DATASET_SIZES[name], root / DATASETS[name] / "raw"
         absent = [file for file in raw_file_names(name) if not (folder / file).is_file()]
         missing += [f"{len(absent)} of the 8 Planetoid files in {folder}"] if absent else []
+        allx = None if absent else rebuilt_allx(name, folder)
+        notes += [f"{folder / f'ind.{name}.allx'} {_ALLX_NOTES[allx][1]}"] if allx else []
+        files = f"missing {len(absent)}" if absent else _ALLX_NOTES[allx][0] if allx else "found"
         print(f"| {DATASETS[name]} | {size['nodes']} | {size['edges']} | {size['features']} | {size['classes']} | "
-              f"{'/'.join(map(str, size['split']))} | {'missing ' + str(len(absent)) if absent else 'found'} |")
+              f"{'/'.join(map(str, size['split']))} | {files} |")
     tu = [name for name in args.datasets if name in TU_DATASETS]
     if tu:
         print("\n| dataset | graphs | nodes | edges | features | classes | files |" if planetoid else
@@ -48,6 +69,8 @@ def _datasets(args: argparse.Namespace) -> int:
             if absent else []
         print(f"| {canonical} | {size['graphs']} | {size['nodes']} | {size['edges']} | {size['features'] or 'degree'} "
               f"| {size['classes']} | {'missing ' + str(len(absent)) if absent else 'found'} |")
+    for note in notes:
+        print(f"\n{note}")
     print(f"\nfiles: {root} (gnnlab.data.load_planetoid(name) and load_tu(name) read them, TU sets under TU/; "
           "$GNNLAB_DATA or root= for another copy)")
     if missing:
@@ -244,6 +267,8 @@ def _add_compare_command(commands) -> None:
     def listing(field: str) -> str:
         return "; ".join(f"{name}: {', '.join(getattr(task, field))}" for name, task in TASKS.items())
 
+    defaults = "; ".join(f"{name}: {' '.join(task.default_datasets or task.datasets)}" for name, task in TASKS.items())
+
     compare = commands.add_parser(
         "compare", help="compare embedding baselines and GNNs over seeds (the main job)",
         description="Run methods x datasets x seeds, resume an interrupted run of the same name, and write a "
@@ -253,8 +278,7 @@ def _add_compare_command(commands) -> None:
                          help="what to predict: " + "; ".join(f"{name}: {task.description}"
                                                              for name, task in TASKS.items()) + " (default: node)")
     compare.add_argument("--datasets", nargs="+", default=None, type=str.lower, metavar="NAME",
-                         help=f"datasets of the task (default: all of node and link; graph: mutag proteins; "
-                              f"{listing('datasets')})")
+                         help=f"datasets of the task (default: {defaults}; choose from {listing('datasets')})")
     compare.add_argument("--methods", nargs="+", default=None, type=str.lower, metavar="METHOD",
                          help=f"methods of the task (default: all; {listing('methods')})")
     compare.add_argument("--split", default=None,

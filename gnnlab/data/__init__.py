@@ -5,7 +5,7 @@ from gnnlab.data.digits import load_digits
 from gnnlab.data.link_split import link_split
 from gnnlab.data.neighbor_loader import NeighborLoader
 from gnnlab.data.networkx import from_networkx, karate_club
-from gnnlab.data.planetoid import DATASETS, default_root, load_planetoid, num_classes
+from gnnlab.data.planetoid import DATASETS, RebuiltFileWarning, default_root, load_planetoid, num_classes
 from gnnlab.data.split import holdout_split, random_split, stratified_folds
 from gnnlab.data.synthetic import synthetic_graph
 from gnnlab.data.tu import load_tu
@@ -14,4 +14,4 @@ __all__ = ["load_planetoid", "synthetic_graph", "NeighborLoader", "load_digits",
            "load_tu", "stratified_folds", "holdout_split",
            "from_networkx", "karate_club", "default_root",
            "load_babi", "babi_symbols", "babi_split",
-           "num_classes", "DATASETS"]
+           "num_classes", "DATASETS", "RebuiltFileWarning"]

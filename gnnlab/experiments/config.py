@@ -193,7 +193,7 @@ def load_published(task: str = "node") -> dict[str, Any]:
         >>> from gnnlab.experiments import load_published
         >>> published = load_published("node")
         >>> sorted(published)
-        ['citeseer', 'cora', 'sources']
+        ['citeseer', 'cora', 'pubmed', 'sources']
         >>> published["cora"]["gcn"]
         {'accuracy': 81.5, 'source': 'kipf2017'}
     """

@@ -51,8 +51,8 @@ class Task:
 
         >>> import dataclasses
         >>> from gnnlab.experiments import NODE, TASKS
-        >>> sorted(TASKS), NODE.name, NODE.primary, list(NODE.datasets)
-        (['graph', 'link', 'node'], 'node', 'accuracy', ['cora', 'citeseer'])
+        >>> sorted(TASKS), NODE.name, NODE.primary, list(NODE.datasets), NODE.default_datasets
+        (['graph', 'link', 'node'], 'node', 'accuracy', ['cora', 'citeseer', 'pubmed'], ('cora', 'citeseer'))
         >>> NODE.runs_per_split("logreg", "public", seeds=3), NODE.runs_per_split("gcn", "public", seeds=3)
         (1, 3)
         >>> fast = dataclasses.replace(NODE, methods={"labelprop": NODE.methods["labelprop"]}, plots=())
@@ -92,7 +92,8 @@ def _load_node_data(dataset: str, split: str, seed: int) -> Data:
     return load_planetoid(dataset, split=split, seed=seed)
 
 
-#: node classification on Cora and CiteSeer: the public Planetoid split, or a stratified 60/20/20 split per seed
+#: node classification on Cora, CiteSeer and PubMed (by default Cora and CiteSeer): the public Planetoid split, or a
+#: stratified 60/20/20 split per seed
 NODE = Task(
     name="node",
     description=_catalog.TASKS["node"].description,
@@ -104,6 +105,7 @@ NODE = Task(
     deterministic=DETERMINISTIC,
     plots=(("accuracy", plot_scores), ("curves", plot_curves), ("tsne", plot_tsne)),
     published_note="published figures are for the public Planetoid split",
+    default_datasets=_catalog.TASKS["node"].default_datasets,
 )
 
 def _load_link_data(dataset: str, split: str, seed: int) -> tuple[Data, Data, Data]:
@@ -129,10 +131,12 @@ def _link_task() -> Task:
         published_split="random",
         published_note="the split hides 5% (validation) and 10% (test) of the edges per seed, with as many "
                        "non-edges (Kipf & Welling 2016, whose figures are published)",
+        default_datasets=_catalog.TASKS["link"].default_datasets,
     )
 
 
-#: link prediction on Cora and CiteSeer (Kipf & Welling 2016, Table 1): an 85/5/10 edge split per seed
+#: link prediction on Cora, CiteSeer and PubMed (Kipf & Welling 2016, Table 1; by default Cora and CiteSeer): an
+#: 85/5/10 edge split per seed
 LINK = _link_task()
 
 def _load_graph_data(dataset: str, split: str, seed: int):

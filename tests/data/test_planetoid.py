@@ -13,10 +13,13 @@ STATS = {
     # name: nodes, directed edge pairs, features, classes, public train/val/test
     "cora": (2708, 10556, 1433, 7, (140, 500, 1000)),
     "citeseer": (3327, 9104, 3703, 6, (120, 500, 1000)),
+    # datasets/PubMed/PROVENANCE.md: 19,717 papers, 44,324 undirected citations, 500 TF-IDF features, 3 classes
+    "pubmed": (19717, 88648, 500, 3, (60, 500, 1000)),
 }
 
 
-@pytest.mark.parametrize("name", ["cora", "citeseer", "Cora", "CITESEER"])
+@pytest.mark.filterwarnings("ignore::gnnlab.data.RebuiltFileWarning")
+@pytest.mark.parametrize("name", ["cora", "citeseer", "pubmed", "Cora", "CITESEER", "PubMed"])
 def test_bundled_statistics_offline(name, no_network):
     nodes, edges, features, classes, split = STATS[name.lower()]
     data = load_planetoid(name)
@@ -29,6 +32,13 @@ def test_bundled_statistics_offline(name, no_network):
     assert not (data.train_mask & data.val_mask).any() and not (data.val_mask & data.test_mask).any()
     # public split: 20 labelled nodes per class
     assert torch.bincount(data.y[data.train_mask], minlength=classes).tolist() == [20] * classes
+
+
+def test_the_catalog_gives_the_sizes_measured_here():
+    from gnnlab._catalog import DATASET_SIZES
+
+    assert {name: (size["nodes"], size["edges"], size["features"], size["classes"], size["split"])
+            for name, size in DATASET_SIZES.items()} == STATS
 
 
 def test_normalized_features_rows_sum_to_one(cora):
@@ -73,8 +83,9 @@ def test_read_only_root_caches_elsewhere(tmp_path, monkeypatch, no_network):
 
 
 def test_unknown_name_names_argument_and_choices():
-    with pytest.raises(ValueError, match=r"'load_planetoid' expected 'name' to be one of \['CiteSeer', 'Cora'\]"):
-        load_planetoid("pubmed")
+    with pytest.raises(ValueError, match=r"'load_planetoid' expected 'name' to be one of "
+                                         r"\['CiteSeer', 'Cora', 'PubMed'\] \(any case\) \(got 'reddit'\)"):
+        load_planetoid("reddit")
 
 
 def test_unknown_split():
@@ -115,7 +126,7 @@ def test_bundled_files_come_from_the_package_with_their_licence(monkeypatch):
     monkeypatch.delenv("GNNLAB_DATA", raising=False)
     assert default_root() == planetoid.bundled_root() == Path(str(resources.files("gnnlab.datasets")))
     assert (default_root() / "LICENSE.planetoid").is_file()
-    for name in ("Cora", "CiteSeer"):
+    for name in ("Cora", "CiteSeer", "PubMed"):
         assert all((default_root() / name / "raw" / f).is_file() for f in raw_file_names(name))
 
 

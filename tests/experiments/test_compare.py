@@ -85,7 +85,7 @@ def test_interrupt_then_resume_without_duplicates(tmp_path, stop):
 
 @pytest.mark.parametrize("arguments, expected", [
     (["--methods", "gnn"], "argument --methods: invalid choice: 'gnn'"),
-    (["--datasets", "pubmed"], "argument --datasets: invalid choice: 'pubmed'"),
+    (["--datasets", "reddit"], "argument --datasets: invalid choice: 'reddit'"),
     (["--seeds", "0"], "argument --seeds: expected an integer >= 1"),
 ])
 def test_bad_arguments_exit_2_with_one_line(arguments, expected, capsys):

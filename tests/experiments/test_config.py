@@ -46,10 +46,11 @@ def test_the_wheel_ships_every_config_and_every_bundled_file():
     bundled = [f for f in datasets.rglob("*") if f.is_file() and "processed" not in f.parts
                and f.suffix not in (".py", ".pyc")]
     planetoid = [f for f in bundled if f.relative_to(datasets).parts[0] not in ("TU", "bAbI")]
-    assert len(planetoid) == 17  # 8 raw files of each dataset and the licence
+    assert len(planetoid) == 26  # 8 raw files of each of Cora, CiteSeer and PubMed, the licence, PubMed's PROVENANCE
     tu = [f for f in bundled if f.relative_to(datasets).parts[0] == "TU" and f.parent.name == "raw"]
     assert len(tu) == 22  # MUTAG, PROTEINS, ENZYMES 5 files; NCI1 4; IMDB-BINARY 3
     assert (datasets / "TU" / "PROVENANCE.md").is_file() and (datasets / "bAbI" / "PROVENANCE.md").is_file()
+    assert (datasets / "PubMed" / "PROVENANCE.md").is_file()
     assert _package_data_covers("gnnlab.datasets", datasets, bundled) == []
 
 
