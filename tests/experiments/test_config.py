@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_method_of_the_node_task_has_one_config_and_nothing_else_does():
     assert config_methods("node") == sorted(NODE.methods)
     for method in NODE.methods:
-        assert set(load_config(method)) <= {"model", "train"}
+        assert set(load_config(method)) <= {"model", "train", "datasets"}
     # the published figures name methods of the task and give its primary metric
     published = load_published("node")
     for dataset in NODE.datasets:
@@ -165,3 +165,13 @@ def test_a_comparison_runs_each_dataset_with_its_config_and_refuses_a_wrong_tabl
     wrong_key = {**PER_DATASET, "datasets": {"nci1": {"train": {"epoch": 1}}}}
     with pytest.raises(ValueError, match=r"\[train\] keys from .* \(got epoch\)"):
         Comparison(["a"], ["nci1"], out_dir=tmp_path, run_name="k", task=task, configs={"a": wrong_key})
+
+
+def test_gat_takes_the_papers_pubmed_settings_there_only():
+    from gnnlab.experiments import for_dataset
+
+    config = load_config("gat")
+    pubmed, cora = for_dataset(config, "pubmed"), for_dataset(config, "cora")
+    assert (pubmed["model"]["out_heads"], pubmed["train"]["lr"], pubmed["train"]["weight_decay"]) == (8, 0.01, 0.001)
+    assert (cora["model"]["out_heads"], cora["train"]["lr"], cora["train"]["weight_decay"]) == (1, 0.005, 5e-4)
+    assert pubmed["model"]["heads"] == cora["model"]["heads"] == 8
