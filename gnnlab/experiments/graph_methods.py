@@ -76,29 +76,15 @@ class GraphFold:
         return [self.graphs[i] for i in getattr(self, part).tolist()]
 
 
-#: the datasets whose models also see the continuous node attributes (Errica et al.'s ENZYMES: 18 attributes and
-#: the 3 one-hot labels); the WL methods read the labels alone, from ``node_label``
-WITH_NODE_ATTRIBUTES = frozenset({"enzymes"})
-
-
 @functools.lru_cache(maxsize=8)
 def _graphs(dataset: str) -> tuple[Data, ...]:
     """The dataset's graphs, each with features: graphs without node labels (IMDB-BINARY) get their one-hot
-    degree, as in Xu et al. and Errica et al.; those of :data:`WITH_NODE_ATTRIBUTES` have their attributes
-    beside the one-hot labels in ``x`` and the labels as ``node_label``."""
+    degree, as in Xu et al. and Errica et al."""
     from torch_geometric.transforms import OneHotDegree
 
     from gnnlab.data.tu import load_tu
 
     graphs = load_tu(dataset)
-    if dataset in WITH_NODE_ATTRIBUTES:
-        labelled = load_tu(dataset, use_node_attr=True)
-        result = []
-        for i in range(len(graphs)):
-            graph = labelled[i]
-            graph.node_label = graphs[i].x.argmax(dim=1)
-            result.append(graph)
-        return tuple(result)
     if graphs.num_features > 0:
         return tuple(graphs[i] for i in range(len(graphs)))
     from gnnlab.utils.graph import degree
@@ -301,8 +287,7 @@ def _kernel_method(kind: str) -> Callable[..., MethodResult]:
         points = grid_points(kind, config)
         depths = sorted({point["model"]["num_iterations"] for point in points})
         for depth in depths:
-            node_label = "node_label" if "node_label" in fold.graphs[0] else "argmax"
-            wl = WeisfeilerLehman(num_iterations=depth, normalize=True, node_label=node_label)
+            wl = WeisfeilerLehman(num_iterations=depth, normalize=True)
             if kind == "wl":
                 inputs = {"train": wl.fit_transform(fold.subset("train"))}
                 inputs.update({part: wl.transform(fold.subset(part)) for part in ("holdout", "test")})

@@ -34,35 +34,6 @@ def test_imdb_gets_degree_features():
     assert fold.num_features == graph.x.size(1) and fold.num_classes == 2
 
 
-def test_enzymes_models_see_the_attributes_and_the_kernels_the_labels(monkeypatch):
-    from gnnlab.data import load_tu
-    from gnnlab.kernels import WeisfeilerLehman
-
-    fold = graph_fold("enzymes", "folds", 0)
-    labels_only, attributed = load_tu("ENZYMES"), load_tu("ENZYMES", use_node_attr=True)
-    for i in (0, 17, 599):
-        graph = fold.graphs[i]
-        assert torch.equal(graph.x, attributed[i].x) and graph.x.size(1) == 21  # 18 attributes, 3 labels
-        assert torch.equal(graph.node_label, labels_only[i].x.argmax(1))
-    assert fold.num_features == 21 and fold.num_classes == 6
-    built = []
-    original = WeisfeilerLehman.__init__
-
-    def recording(self, *args, **kwargs):
-        built.append(kwargs.get("node_label"))
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(WeisfeilerLehman, "__init__", recording)
-    config = {"model": {"num_iterations": 1, "C": 1.0}, "grid": {"num_iterations": [1], "C": [1.0]}}
-    graph_methods.GRAPH_METHODS["wl"](fold, config, 0, torch.device("cpu"), False)
-    assert built == ["node_label"]
-    # the labels, not the attributes' argmax: the kernel of the fold equals the one of the labelled graphs alone
-    train = fold.subset("train")[:40]
-    plain = [labels_only[i] for i in fold.train.tolist()[:40]]
-    torch.testing.assert_close(torch.as_tensor(WeisfeilerLehman(2, node_label="node_label").fit_transform(train)),
-                               torch.as_tensor(WeisfeilerLehman(2).fit_transform(plain)))
-
-
 @pytest.mark.parametrize("dataset", GRAPH.datasets)
 def test_every_models_config_builds_on_every_dataset(dataset):
     # each grid point of each trained method, with the dataset's own features and classes (ggnn pads the input
