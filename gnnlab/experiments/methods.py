@@ -72,6 +72,10 @@ def check_config(who: str, config: Mapping[str, Any], tables: Mapping[str, Itera
             ...
         ValueError: 'gcn' expected [train] keys from ['epochs', 'lr'] (got epoch)
     """
+    if "datasets" in config and "datasets" not in tables:
+        # a config as loaded, with its per-dataset tables: those would be ignored, so the run is refused
+        fail(who, "a config resolved for one dataset (gnnlab.experiments.for_dataset(config, dataset); "
+             "Comparison does it for each cell)", f"its [datasets] tables for {', '.join(sorted(config['datasets']))}")
     unknown = sorted(set(config) - set(tables))
     if unknown:
         fail(who, f"config tables from {sorted(tables)}", ", ".join(unknown))

@@ -11,7 +11,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from gnnlab.data import synthetic_graph
-from gnnlab.experiments import METHODS, load_config
+from gnnlab.experiments import METHODS, for_dataset, load_config
 from gnnlab.nn import MLP
 
 CPU = torch.device("cpu")
@@ -136,10 +136,18 @@ def test_mlp_is_adam_on_the_training_nodes_at_the_best_validation_epoch(graph):
 
 @pytest.mark.parametrize("method", list(METHODS))
 def test_a_misspelt_config_table_is_refused_not_ignored(graph, method):
-    config = load_config(method, quick=True)
+    config = for_dataset(load_config(method, quick=True), "cora")
     config["trian"] = {"epochs": 1}   # would leave [train] at its defaults
     with pytest.raises(ValueError, match=r"config tables from \['model'(, 'train')?\] \(got trian\)"):
         METHODS[method](graph, config, 0, CPU, False)
+
+
+def test_a_config_with_dataset_tables_is_refused_until_resolved(graph):
+    config = load_config("gat", quick=True)   # its [datasets.pubmed] tables would be silently ignored
+    with pytest.raises(ValueError, match=r"'GAT' expected a config resolved for one dataset .*\(got its "
+                                         r"\[datasets\] tables for pubmed\)"):
+        METHODS["gat"](graph, config, 0, CPU, False)
+    METHODS["gat"](graph, for_dataset(config, "cora"), 0, CPU, False)
 
 
 @pytest.mark.parametrize("method, table, key", [("mlp", "train", "epoch"), ("mlp", "train", "learning_rate"),
@@ -163,7 +171,9 @@ def test_every_shipped_config_key_is_an_argument_of_what_it_feeds(task):
     for method, runner in TASKS[task].methods.items():
         schema = runner.schema()
         assert set(schema) >= {"model"}, method
-        check_config(method, load_config(method, task=task), schema)
+        config = load_config(method, task=task)
+        for dataset in (None, *config.get("datasets", {})):  # every dataset's merged config, too
+            check_config(method, for_dataset(config, dataset), schema)
 
 
 @pytest.mark.parametrize(("task", "method", "table", "key"), [
