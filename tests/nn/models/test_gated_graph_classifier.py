@@ -85,7 +85,8 @@ def test_the_output_depends_on_the_annotations_and_the_edge_types():
 def test_structure_repr_and_errors():
     model = GatedGraphClassifier(2, 2, hidden_channels=3, num_edge_types=1)
     assert repr(model) == "GatedGraphClassifier(2, 2, hidden_channels=3, num_edge_types=1, num_layers=5)"
-    assert model.conv.share_weights and model.readout.out_channels == 3 and model.head[-1].out_channels == 2 and len(model.head) == 3
+    assert model.conv.share_weights and model.readout.out_channels == 3
+    assert model.head[-1].out_channels == 2 and len(model.head) == 3  # linear, tanh, linear
     with pytest.raises(ValueError, match="'GatedGraphClassifier' expected 'out_channels' to be an integer >= 1"):
         GatedGraphClassifier(2, 0, hidden_channels=3, num_edge_types=1)
     with pytest.raises(ValueError, match="'GatedGraphClassifier' expected 'x' with 2 features per node"):
