@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import importlib.util
 import socket
+from pathlib import Path
 
 import pytest
 import torch
@@ -42,3 +44,11 @@ def karate():
     data = karate_club()
     data.train_mask, data.val_mask, data.test_mask = random_split(data, 0.5, 0.25, 0.25, seed=0)
     return data
+
+
+def load_script(path: Path):
+    """A script of ``experiments/`` imported as a module (its ``main`` not run), for tests of its pieces."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,7 +2,6 @@
 every model reads the package's configs (no copy of the hyper-parameters in the script)."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -10,16 +9,14 @@ import torch
 
 from gnnlab.experiments import NODE, load_config
 from gnnlab.nn import GAT
+from tests.conftest import load_script
 
 SCRIPT = Path(__file__).parents[2] / "experiments" / "gnn_accuracy.py"
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("gnn_accuracy", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 def test_pyg_reference_gat_equals_gnnlab_gat_with_the_same_weights(script, cora):

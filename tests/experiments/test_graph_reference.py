@@ -2,7 +2,6 @@
 GIN only by the MLP on the input (checked with copied weights), and the script runs the protocol end to end."""
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from torch_geometric.data import Batch
 
 from gnnlab.data import load_tu
 from gnnlab.nn.models import GIN
+from tests.conftest import load_script
 
 ROOT = Path(__file__).parents[2]
 SCRIPT = ROOT / "experiments" / "graph_reference.py"
@@ -20,10 +20,7 @@ SCRIPT = ROOT / "experiments" / "graph_reference.py"
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("graph_reference", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 @pytest.mark.parametrize("readout", ["sum", "mean"])
