@@ -48,6 +48,19 @@ def _sample_in_edges(in_edges: CSR, nodes: Tensor, fanout: int,
     return position, owner
 
 
+def _distinct(nodes: Tensor, mark: Tensor) -> Tensor:
+    """``torch.unique(nodes)``: the distinct ids, ascending. ``mark`` is an all-``False`` flag per graph node, and
+    is left so. Where ``nodes`` is long next to the graph, setting their flags and scanning them is several times
+    cheaper than sorting (measured: 1M flags scan in about the time 70k ids sort), and far cheaper under a load,
+    where a parallel sort's passes wait on each other."""
+    if mark.numel() > 16 * nodes.numel():
+        return torch.unique(nodes)
+    mark[nodes] = True
+    found = mark.nonzero().view(-1)
+    mark[found] = False
+    return found
+
+
 def _floyd(size: Tensor, k: int, generator: torch.Generator | None) -> Tensor:
     """For each row, ``k`` distinct integers drawn uniformly from ``[0, size)`` (``size > k``): Floyd's
     algorithm. Round ``i`` draws ``t`` uniform in ``[0, size - k + i]`` and keeps ``t``, or
@@ -159,7 +172,9 @@ class NeighborLoader(DataLoader):
         self.in_edges = CSR(data.edge_index, num_nodes, by="target")
         self._node_keys = [key for key in data.node_attrs() if key != "edge_index"]
         self._edge_keys = [key for key in data.edge_attrs() if key != "edge_index"]
-        self._local = None  # global -> local id map, allocated lazily in each process
+        # global -> local id map and a flag per node, allocated lazily in each process, left clean after each batch
+        self._local: Tensor | None = None
+        self._found: Tensor | None = None
         self.sample_generator = make_generator(seed, data.edge_index.device)
         self._worker_generator: tuple[int, torch.Generator] | None = None
         shuffle_generator = make_generator(derive_seed(seed, NEXT_STREAM))
@@ -195,6 +210,7 @@ class NeighborLoader(DataLoader):
         num_nodes = self.in_edges.num_nodes
         if self._local is None:
             self._local = torch.full((num_nodes,), -1, dtype=torch.long, device=device)
+            self._found = torch.zeros(num_nodes, dtype=torch.bool, device=device)
         local = self._local
         local[seeds] = torch.arange(seeds.numel(), device=device)
         node_parts, frontier = [seeds], seeds
@@ -207,7 +223,7 @@ class NeighborLoader(DataLoader):
                 source = self.in_edges.col.index_select(0, position)
                 targets.append(local.index_select(0, frontier).index_select(0, owner))
                 edge_ids.append(self.in_edges.edge_id.index_select(0, position))
-                new = torch.unique(source[local.index_select(0, source) < 0])
+                new = _distinct(source[local.index_select(0, source) < 0], self._found)
                 local[new] = torch.arange(num_found, num_found + new.numel(), device=device)
                 num_found += new.numel()
                 sources.append(local.index_select(0, source))

@@ -186,3 +186,31 @@ def test_bad_graph():
         NeighborLoader(Data(x=torch.zeros(3, 1), edge_index=torch.tensor([[0, 5], [1, 2]])), [2])
     with pytest.raises(TypeError, match="data"):
         NeighborLoader({"x": 1}, [2])
+
+
+def test_distinct_nodes_are_torch_unique_and_leave_the_flags_clean():
+    from gnnlab.data.neighbor_loader import _distinct
+
+    generator = torch.Generator().manual_seed(0)
+    mark = torch.zeros(1000, dtype=torch.bool)
+    for count in (0, 5, 60, 500, 5000):  # below and above the length where the flags are scanned
+        nodes = torch.randint(0, 1000, (count,), generator=generator)
+        assert torch.equal(_distinct(nodes, mark), torch.unique(nodes))
+        assert not mark.any()
+
+
+def test_batches_equal_those_of_a_sorting_deduplication(monkeypatch):
+    """Finding a hop's new nodes by scanning flags gives the batches torch.unique gave, bit for bit (the same
+    node order, so the same draws afterwards)."""
+    from gnnlab.data import neighbor_loader
+
+    data = synthetic_graph(3000, seed=1)
+
+    def batches():
+        loader = NeighborLoader(data, [8, 4], batch_size=400, shuffle=True, seed=3)
+        return [(b.n_id, b.edge_index, b.e_id, b.num_sampled_nodes) for b in loader]
+
+    scanned = batches()
+    monkeypatch.setattr(neighbor_loader, "_distinct", lambda nodes, mark: torch.unique(nodes))
+    for ours, reference in zip(scanned, batches(), strict=True):
+        assert all(torch.equal(a, b) for a, b in zip(ours[:3], reference[:3])) and ours[3] == reference[3]

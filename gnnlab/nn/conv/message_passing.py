@@ -103,7 +103,9 @@ class MessagePassing(PyGMessagePassing):
     (gnnlab's own layers do) gets the product for a plain ``(2, E)`` ``edge_index`` too, when ``aggr`` is sum
     or mean and ``edge_weight`` (the matrix values) is absent or a 1-D tensor that needs no gradient: the
     method then receives a :class:`~gnnlab.nn.functional.SparseMatrix`, built once and cached while the same
-    unmodified ``edge_index``/``edge_weight`` tensors come back. The flag counts only where it is set in the
+    unmodified ``edge_index``/``edge_weight`` tensors come back (on the CPU, edges already grouped by target, as
+    a ``NeighborLoader`` batch's, are taken as its rows without a sort: a repeated edge is then two entries,
+    which every sum and mean product treats as their sum). The flag counts only where it is set in the
     class that defines :meth:`message_and_aggregate` or below it, so a subclass that writes its own gets the
     object the caller passed, never gnnlab's private type, unless it opts in itself. Either way the fused method
     runs only when the class that defines it also defines (or inherits below it) the :meth:`message` and
@@ -498,7 +500,7 @@ class MessagePassing(PyGMessagePassing):
         matrix = self._fused_cache.get(key)
         if matrix is None:
             with torch.no_grad():
-                matrix = SparseMatrix.from_coo(graph["index"][i], graph["index"][j], weight, shape)
+                matrix = _adjacency(graph["index"][i], graph["index"][j], weight, shape)
             self._fused_cache.put(key, matrix)
         return matrix
 
@@ -536,6 +538,15 @@ class MessagePassing(PyGMessagePassing):
     def __getstate__(self):  # caches hold tensors by identity: pickles and copies get every one of them empty
         state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__
         return InputCache.without_contents(state)
+
+
+def _adjacency(target: Tensor, source: Tensor, weight: Tensor | None, shape: tuple[int, int]) -> SparseMatrix:
+    """The fused product's matrix: on the CPU, edges already grouped by target (as ``NeighborLoader`` gives
+    them) become its rows as they are, without a sort (a repeated edge stays two entries, which the product
+    sums); otherwise :meth:`SparseMatrix.from_coo` sorts them (cuSPARSE wants sorted, distinct columns)."""
+    if target.device.type == "cpu" and bool((target[1:] >= target[:-1]).all()):
+        return SparseMatrix.from_sorted_rows(target, source, weight, shape)
+    return SparseMatrix.from_coo(target, source, weight, shape)
 
 
 #: the hook registries PyG runs before and after each method

@@ -26,15 +26,18 @@ def _csr(crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int]) -> T
 class SparseMatrix:
     r"""A constant-structure sparse matrix ``(rows, cols)`` with values, stored as CSR plus its transpose.
 
-    Build it with :meth:`from_coo` (duplicate entries are summed) or :meth:`from_dense`; the constructor takes
-    the already computed arrays.
+    Build it with :meth:`from_coo` (duplicate entries are summed), :meth:`from_dense` or, from entries already
+    grouped by row, :meth:`from_sorted_rows` (no sort); the constructor takes the already computed arrays. The
+    transpose is computed the first time it is needed (the backward pass of a product), once for the matrix
+    and every :meth:`with_values` copy of it.
 
     Args:
         crow: ``(rows + 1,)`` CSR row pointers (int64).
         col: ``(nnz,)`` column of each stored entry, rows in order.
         values: ``(nnz,)`` the stored values.
         shape: ``(rows, cols)``.
-        crow_t: ``(cols + 1,)`` row pointers of the transpose :math:`A^\top` in CSR form.
+        crow_t: ``(cols + 1,)`` row pointers of the transpose :math:`A^\top` in CSR form (``None``, with
+            ``col_t`` and ``perm_t``: computed when first needed).
         col_t: ``(nnz,)`` column indices of the transpose (the rows of :math:`A`).
         perm_t: ``(nnz,)`` the permutation of the entries into the transpose's order
             (``values[perm_t]`` are its values).
@@ -64,12 +67,30 @@ class SparseMatrix:
     """
 
     def __init__(self, crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int],
-                 crow_t: Tensor, col_t: Tensor, perm_t: Tensor, row_count: Tensor | None = None) -> None:
+                 crow_t: Tensor | None = None, col_t: Tensor | None = None, perm_t: Tensor | None = None,
+                 row_count: Tensor | None = None) -> None:
         self.crow, self.col, self.values, self.shape = crow, col, values, shape
-        self.crow_t, self.col_t, self.perm_t = crow_t, col_t, perm_t
+        given = {"crow_t": crow_t, "col_t": col_t, "perm_t": perm_t}
+        passed = [name for name, part in given.items() if part is not None]
+        if 0 < len(passed) < 3:
+            raise ValueError(f"'SparseMatrix' expected 'crow_t', 'col_t' and 'perm_t' together, or none of them "
+                             f"(got only {', '.join(passed)})")
+        self._transpose = _Transpose(self, (crow_t, col_t, perm_t) if passed else None)
         # entries per row *before* duplicates were summed: the divisor of a mean over edges
         self.row_count = crow[1:] - crow[:-1] if row_count is None else row_count
-        self._mean: SparseMatrix | None = None
+        self._means: dict[torch.dtype, SparseMatrix] = {}
+
+    @property
+    def crow_t(self) -> Tensor:
+        return self._transpose.parts()[0]
+
+    @property
+    def col_t(self) -> Tensor:
+        return self._transpose.parts()[1]
+
+    @property
+    def perm_t(self) -> Tensor:
+        return self._transpose.parts()[2]
 
     @classmethod
     def from_coo(cls, row: Tensor, col: Tensor, values: Tensor | None, shape: tuple[int, int]) -> SparseMatrix:
@@ -80,40 +101,47 @@ class SparseMatrix:
         key = row * cols + col
         unique, inverse = torch.unique(key, sorted=True, return_inverse=True)
         summed = values.new_zeros(unique.numel()).index_add_(0, inverse, values)
-        matrix = cls._from_sorted(unique // cols, unique % cols, summed, shape)
+        matrix = cls.from_sorted_rows(unique // cols, unique % cols, summed, shape)
         matrix.row_count = torch.bincount(row, minlength=rows)
         return matrix
 
     @classmethod
     def from_dense(cls, dense: Tensor) -> SparseMatrix:
         row, col = dense.nonzero(as_tuple=True)
-        return cls._from_sorted(row, col, dense[row, col], tuple(dense.shape))
+        return cls.from_sorted_rows(row, col, dense[row, col], tuple(dense.shape))
 
     @classmethod
-    def _from_sorted(cls, row: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int]) -> SparseMatrix:
-        rows, cols = shape
+    def from_sorted_rows(cls, row: Tensor, col: Tensor, values: Tensor | None,
+                         shape: tuple[int, int]) -> SparseMatrix:
+        """Entries ``values[e]`` at ``(row[e], col[e])`` with ``row`` non-decreasing (the caller's promise: not
+        checked), kept in their order and without a sort. A position given twice stays two entries, which a
+        product sums: the products (and a mean's divisor) are those of :meth:`from_coo`, whose matrix holds
+        their sum; only ``nnz`` and the entries seen one by one (``coo()``, a max over a row) differ."""
+        rows = shape[0]
+        if values is None:
+            values = torch.ones(row.numel(), device=row.device)
         crow = torch.zeros(rows + 1, dtype=torch.long, device=row.device)
         crow[1:] = torch.cumsum(torch.bincount(row, minlength=rows), 0)
-        # the transpose: the same entries sorted by (col, row)
-        perm_t = torch.argsort(col * rows + row)
-        crow_t = torch.zeros(cols + 1, dtype=torch.long, device=row.device)
-        crow_t[1:] = torch.cumsum(torch.bincount(col, minlength=cols), 0)
-        return cls(crow, col.contiguous(), values, shape, crow_t, row[perm_t].contiguous(), perm_t)
+        return cls(crow, col.contiguous(), values, shape)
 
     def with_values(self, values: Tensor) -> SparseMatrix:
-        """The same structure with other values (e.g. after dropout)."""
-        return SparseMatrix(self.crow, self.col, values, self.shape, self.crow_t, self.col_t, self.perm_t,
-                            self.row_count)
+        """The same structure with other values (e.g. after dropout); it shares the transpose's structure."""
+        matrix = SparseMatrix(self.crow, self.col, values, self.shape, row_count=self.row_count)
+        matrix._transpose = self._transpose
+        return matrix
 
-    def mean_normalized(self) -> SparseMatrix:
-        """Each row divided by its number of entries (counting summed duplicates): :math:`A` of a mean.
-        Computed once and kept."""
-        if self._mean is None:
-            count = self.row_count.clamp(min=1).to(self.values.dtype)
+    def mean_normalized(self, dtype: torch.dtype | None = None) -> SparseMatrix:
+        """Each row divided by its number of entries (counting summed duplicates): :math:`A` of a mean, its
+        weights computed in ``dtype`` (default: the values' own; :func:`spmm` asks for its features' dtype, so
+        that a float64 product does not use the float32 weights of a matrix of ones). Computed once per
+        dtype and kept."""
+        dtype = self.values.dtype if dtype is None else dtype
+        if dtype not in self._means:
+            count = self.row_count.clamp(min=1).to(dtype)
             row = torch.repeat_interleave(torch.arange(self.shape[0], device=self.crow.device),
-                                          self.crow[1:] - self.crow[:-1])
-            self._mean = self.with_values(self.values / count.index_select(0, row))
-        return self._mean
+                                          self.crow[1:] - self.crow[:-1], output_size=self.col.numel())
+            self._means[dtype] = self.with_values(self.values.to(dtype) / count.index_select(0, row))
+        return self._means[dtype]
 
     def coo(self) -> tuple[Tensor, Tensor]:
         """``(row, col)`` of the stored entries."""
@@ -143,6 +171,27 @@ class SparseMatrix:
 
     def __repr__(self) -> str:
         return f"SparseMatrix(shape={self.shape}, nnz={self.nnz})"
+
+
+class _Transpose:
+    """The CSR structure of a matrix's transpose, ``(crow_t, col_t, perm_t)``, computed on first use: the entries
+    in a stable order by column (so by row within a column, for entries grouped by row), which for a
+    :meth:`SparseMatrix.from_coo` matrix is the order of ``(col, row)``."""
+
+    def __init__(self, matrix: SparseMatrix, parts: tuple[Tensor, Tensor, Tensor] | None) -> None:
+        self.crow, self.col, self.shape = matrix.crow, matrix.col, matrix.shape
+        self._parts = parts
+
+    def parts(self) -> tuple[Tensor, Tensor, Tensor]:
+        if self._parts is None:
+            rows, cols = self.shape
+            row = torch.repeat_interleave(torch.arange(rows, device=self.crow.device), self.crow[1:] - self.crow[:-1],
+                                          output_size=self.col.numel())
+            perm_t = torch.argsort(self.col, stable=True)
+            crow_t = torch.zeros(cols + 1, dtype=torch.long, device=self.crow.device)
+            crow_t[1:] = torch.cumsum(torch.bincount(self.col, minlength=cols), 0)
+            self._parts = (crow_t, row.index_select(0, perm_t), perm_t)
+        return self._parts
 
 
 class _SparseDenseMatmul(torch.autograd.Function):
@@ -288,7 +337,7 @@ def spmm(adj: SparseMatrix | Tensor, x: Tensor, reduce: str = "sum") -> Tensor:
         if reduce == "sum":
             return adj.matmul(x)
         if reduce == "mean":
-            return adj.mean_normalized().matmul(x)
+            return adj.mean_normalized(x.dtype if x.is_floating_point() else None).matmul(x)
         row, col = adj.coo()
         messages = adj.values.to(x.dtype).view(-1, 1) * x.index_select(0, col)
         return scatter(messages, row, 0, adj.shape[0], reduce)

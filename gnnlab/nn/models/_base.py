@@ -72,7 +72,11 @@ class NodeModel(nn.Module):
         ``num_sampled_edges`` as ``num_sampled_nodes_per_hop`` and ``num_sampled_edges_per_hop`` (PyG's names)
         lets layer :math:`l` skip the outermost :math:`l` hops, whose outputs cannot
         reach the seeds any more (PyG's ``trim_to_layer``): the seeds' logits are unchanged, the work
-        shrinks, and only the first rows (the seeds and the inner hops) are returned.
+        shrinks, and only the first rows (the seeds and the inner hops) are returned. Models whose layers take
+        ``(x_src, x_dst)`` pairs (``narrows_targets``: GraphSAGE) also compute, in every layer but the last,
+        only the rows the next layer reads. In training mode the dropout masks of such a call are drawn from
+        random bytes (``byte_mask`` of :func:`~gnnlab.nn.functional.dropout`: the same distribution where
+        :math:`256 p` is an integer, e.g. the default 0.5).
         """
         if isinstance(x, torch.fx.Proxy):  # symbolically traced (PyG's to_hetero): proxies hold no values to check
             return self._run(x, edge_index, edge_weight)[0]
@@ -160,6 +164,9 @@ class ConvStack(NodeModel):
     first (dropout before the first too, on the input features)."""
 
     convs: nn.ModuleList
+    #: the layers take a pair ``(x_src, x_dst)`` with ``size=(N_src, N_dst)`` (as ``SAGEConv``): on a trimmed
+    #: mini-batch each layer but the last then computes only the rows the next layer reads
+    narrows_targets: bool = False
 
     @staticmethod
     def activation(x: Tensor) -> Tensor:
@@ -182,9 +189,18 @@ class ConvStack(NodeModel):
                 x, edge_index = x[:nodes], edge_index[:, :edges]
                 edge_weight = None if edge_weight is None else edge_weight[:edges]
             hidden = self.activation(x) if i > 0 else x
+            # a trimmed mini-batch draws its masks from bytes (gnnlab.nn.functional.dropout: the same distribution
+            # where 256 p is an integer, a seventh of the drawing time, which was over a third of a step)
             hidden = self._traced_dropout()(hidden) if isinstance(hidden, torch.fx.Proxy) else \
-                dropout(hidden, self.dropout, self.training)
-            x = conv(hidden, edge_index) if edge_weight is None else conv(hidden, edge_index, edge_weight)
+                dropout(hidden, self.dropout, self.training, byte_mask=hops is not None)
+            extra = () if edge_weight is None else (edge_weight,)
+            if hops is not None and self.narrows_targets and i < len(self.convs) - 1 and isinstance(hidden, Tensor):
+                # the targets of this layer's edges are the nodes the next layer keeps: compute only those rows
+                # (their values are those of the full call; the outer rows would be dropped unread)
+                targets = sum(hops[0][:len(hops[0]) - i - 1])
+                x = conv((hidden, hidden[:targets]), edge_index, *extra, size=(hidden.size(0), targets))
+            else:
+                x = conv(hidden, edge_index, *extra)
         return x, hidden
 
     def __init__(self) -> None:

@@ -47,6 +47,8 @@ class GraphSAGE(ConvStack):
         torch.Size([34, 2])
     """
 
+    narrows_targets = True
+
     def __init__(self, in_channels: int, out_channels: int, *, hidden_channels: int = 64, num_layers: int = 2,
                  dropout: float = 0.5, aggr: str = "mean") -> None:
         """See :class:`GraphSAGE` for the arguments."""

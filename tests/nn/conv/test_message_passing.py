@@ -378,3 +378,36 @@ def test_an_error_inspecting_the_methods_is_not_reported_as_a_bad_aggregation():
     exec("class Layer(MessagePassing):\n    def message(self, x_j):\n        return x_j\n", namespace)
     with pytest.raises(KeyError, match="gnnlab_test_module_not_imported"):
         namespace["Layer"](aggr="mean")
+
+
+@pytest.mark.parametrize("aggr", ["mean", "sum"])
+def test_edges_grouped_by_target_take_the_product_without_a_sort(aggr, monkeypatch):
+    """Edges grouped by target (a NeighborLoader batch's order), with sources in no order, a repeated edge
+    and targets without edges, build the fused product's matrix without from_coo's sort; outputs and input
+    gradients equal the per-edge path's and PyG's SAGEConv's (float64). Ungrouped edges still go through
+    from_coo."""
+    from torch_geometric.nn import SAGEConv as PyGSAGEConv
+
+    from gnnlab.nn.functional import SparseMatrix
+
+    from .cases import compare_calls
+
+    edges = random_graph(12, 70, seed=31)
+    edges = torch.cat([edges, edges[:, :3]], dim=1)  # three repeated edges
+    grouped = edges[:, torch.argsort(edges[1], stable=True)]
+    grouped = grouped[:, grouped[1] != 4]  # target 4 without in-edges
+    x = torch.randn(12, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(32))
+
+    built = []
+    from_coo = SparseMatrix.from_coo
+    monkeypatch.setattr(SparseMatrix, "from_coo", lambda *args: built.append(args) or from_coo(*args))
+    for out_channels in (3, 8):  # projecting before aggregating, and after
+        torch.manual_seed(33)
+        ours = SAGEConv(5, out_channels, aggr=aggr).double()
+        reference = PyGSAGEConv(5, out_channels, aggr=aggr).double()
+        compare_calls(ours, reference, lambda conv, x: conv(x, grouped), x, atol=1e-10)
+        assert bool(ours._fused_cache)  # the fused product ran
+    assert not built  # and its matrix came without a sort
+    compare_calls(SAGEConv(5, 3, aggr=aggr).double(), PyGSAGEConv(5, 3, aggr=aggr).double(),
+                  lambda conv, x: conv(x, edges), x, atol=1e-10)
+    assert len(built) == 1  # ungrouped edges: from_coo

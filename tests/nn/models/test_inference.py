@@ -63,3 +63,50 @@ def test_trimming_the_outer_hops_keeps_the_seed_outputs(model_cls, fanouts):
                         num_sampled_edges_per_hop=batch.num_sampled_edges)
         assert trimmed.size(0) >= size
         torch.testing.assert_close(trimmed[:size], plain, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("fanouts", [[4, 3], [4, 3, 2], [4, 3, 3]])
+def test_graphsage_computes_only_the_rows_the_next_layer_reads(fanouts):
+    """On a trimmed mini-batch every GraphSAGE layer but the last gets (x_src, x_dst) with exactly the rows the
+    next layer keeps; the seeds' logits and every parameter's gradient equal (float64, 1e-10) those of the same
+    model computing every row and those of PyG's GraphSAGE with the same weights and trimming."""
+    from torch_geometric.data import Data
+    from torch_geometric.nn import GraphSAGE as PyGGraphSAGE
+
+    from gnnlab.data import NeighborLoader
+
+    torch.manual_seed(3)
+    data = Data(x=torch.randn(120, 6, dtype=torch.float64), edge_index=random_graph(120, 700, seed=4))
+    depth = 2 if fanouts == [4, 3, 3] else len(fanouts)  # [4, 3, 3]: more hops sampled than layers
+    ours = GraphSAGE(6, 3, hidden_channels=8, num_layers=depth, dropout=0.0).double()
+    reference = PyGGraphSAGE(6, 8, num_layers=depth, out_channels=3).double()
+    for mine, theirs in zip(ours.convs, reference.convs):
+        theirs.load_state_dict(mine.state_dict())
+    targets = []
+    hooks = [conv.register_forward_pre_hook(lambda conv, args: targets.append(args[0])) for conv in ours.convs]
+
+    def seed_loss_and_grads(model, batch, **options):
+        model.zero_grad()
+        logits = model(batch.x, batch.edge_index, **options)[:batch.batch_size]
+        (logits * torch.linspace(-1, 1, logits.numel(), dtype=logits.dtype).view_as(logits)).sum().backward()
+        return logits.detach(), [p.grad.clone() for p in model.parameters()]
+
+    for batch in NeighborLoader(data, fanouts, batch_size=10, shuffle=True, seed=5):
+        hops = {"num_sampled_nodes_per_hop": batch.num_sampled_nodes,
+                "num_sampled_edges_per_hop": batch.num_sampled_edges}
+        targets.clear()
+        narrow = seed_loss_and_grads(ours, batch, **hops)
+        for i, given in enumerate(targets[:-1]):
+            assert isinstance(given, tuple)  # (x_src, x_dst): the next layer's rows
+            assert given[1].size(0) == sum(batch.num_sampled_nodes[:len(fanouts) - i])
+        assert not isinstance(targets[-1], tuple)  # the last layer keeps its output rows
+        ours.narrows_targets = False
+        wide = seed_loss_and_grads(ours, batch, **hops)
+        del ours.narrows_targets
+        pyg = seed_loss_and_grads(reference, batch, **hops)
+        for other in (wide, pyg):
+            torch.testing.assert_close(narrow[0], other[0], atol=1e-10, rtol=0)
+            for grad, other_grad in zip(narrow[1], other[1]):
+                torch.testing.assert_close(grad, other_grad, atol=1e-10, rtol=0)
+    for hook in hooks:
+        hook.remove()
