@@ -23,6 +23,8 @@ dropping a zero changes nothing, so this is the same distribution as dense dropo
 """
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
@@ -88,9 +90,7 @@ def _random_bytes(shape: torch.Size | tuple[int, ...], device: torch.device | st
         device: where to draw them.
         generator: the ``torch.Generator`` to draw from (default: PyTorch's global one).
     """
-    count = 1
-    for size in shape:
-        count *= size
+    count = math.prod(shape)
     words = torch.empty((count + 7) // 8, dtype=torch.int64, device=device)
     # from the smallest int64 to no bound is PyTorch's full 64-bit range: every bit uniform (a default
     # random_() on int64 stops below 2**63, leaving the top byte biased)

@@ -17,6 +17,13 @@ from torch import Tensor
 from gnnlab.utils.graph import scatter
 
 
+def _expand_pointers(pointers: Tensor) -> Tensor:
+    """The compressed index each stored entry belongs to (its row, for CSR row pointers), in storage order."""
+    counts = pointers[1:] - pointers[:-1]
+    return torch.repeat_interleave(torch.arange(counts.numel(), device=pointers.device), counts,
+                                   output_size=int(pointers[-1]))
+
+
 def _csr(crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int]) -> Tensor:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
@@ -138,16 +145,13 @@ class SparseMatrix:
         dtype = self.values.dtype if dtype is None else dtype
         if dtype not in self._means:
             count = self.row_count.clamp(min=1).to(dtype)
-            row = torch.repeat_interleave(torch.arange(self.shape[0], device=self.crow.device),
-                                          self.crow[1:] - self.crow[:-1], output_size=self.col.numel())
+            row = _expand_pointers(self.crow)
             self._means[dtype] = self.with_values(self.values.to(dtype) / count.index_select(0, row))
         return self._means[dtype]
 
     def coo(self) -> tuple[Tensor, Tensor]:
         """``(row, col)`` of the stored entries."""
-        row = torch.repeat_interleave(torch.arange(self.shape[0], device=self.crow.device),
-                                      self.crow[1:] - self.crow[:-1])
-        return row, self.col
+        return _expand_pointers(self.crow), self.col
 
     @property
     def nnz(self) -> int:
@@ -184,9 +188,8 @@ class _Transpose:
 
     def parts(self) -> tuple[Tensor, Tensor, Tensor]:
         if self._parts is None:
-            rows, cols = self.shape
-            row = torch.repeat_interleave(torch.arange(rows, device=self.crow.device), self.crow[1:] - self.crow[:-1],
-                                          output_size=self.col.numel())
+            cols = self.shape[1]
+            row = _expand_pointers(self.crow)
             perm_t = torch.argsort(self.col, stable=True)
             crow_t = torch.zeros(cols + 1, dtype=torch.long, device=self.crow.device)
             crow_t[1:] = torch.cumsum(torch.bincount(self.col, minlength=cols), 0)
@@ -222,7 +225,7 @@ def _product(crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int], 
     if not _deterministic_gather(dense):
         return _csr(crow, col, values, shape) @ dense
     columns = dense.view(-1, 1) if dense.dim() == 1 else dense
-    row = torch.repeat_interleave(torch.arange(shape[0], device=crow.device), crow[1:] - crow[:-1])
+    row = _expand_pointers(crow)
     terms = columns.index_select(0, col).mul_(values.view(-1, 1))
     out = columns.new_zeros(shape[0], columns.size(1)).index_add_(0, row, terms)
     return out.view(-1) if dense.dim() == 1 else out
@@ -285,11 +288,11 @@ def sparse_entries(adj: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         return row, col, adj._values()
     elif adj.layout == torch.sparse_csr:
         crow = adj.crow_indices()
-        row = torch.repeat_interleave(torch.arange(adj.size(0), device=crow.device), crow[1:] - crow[:-1])
+        row = _expand_pointers(crow)
         col = adj.col_indices()
     else:
         ccol = adj.ccol_indices()
-        col = torch.repeat_interleave(torch.arange(adj.size(1), device=ccol.device), ccol[1:] - ccol[:-1])
+        col = _expand_pointers(ccol)
         row = adj.row_indices()
     return row, col, adj.values()
 
